@@ -53,6 +53,7 @@ struct ResultRow {
   std::vector<std::string> tags;    // one value per Query::group_tags; "" if the series lacks it
   std::optional<double> value;      // absent for a ratio whose denominator sums to zero
   uint64_t records = 0;             // records read for this row (both metrics of a ratio)
+  uint64_t series = 0;              // distinct series contributing (both metrics of a ratio)
 };
 
 struct QueryStats {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace cairn {
@@ -60,8 +61,8 @@ class ExactSum {
 
  private:
   struct Fixed {
-    __int128 hi;   // integer part, two's complement
-    uint64_t lo;   // fraction, units of 2^-64
+    __int128 hi;  // integer part, two's complement
+    uint64_t lo;  // fraction, units of 2^-64
   };
 
   static Fixed ToFixed(double v) {

@@ -10,10 +10,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define CAIRN_RETURN_IF_ERROR(expr)                  \
-  do {                                               \
-    ::absl::Status cairn_status_ = (expr);           \
-    if (!cairn_status_.ok()) return cairn_status_;   \
+#define CAIRN_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status cairn_status_ = (expr);         \
+    if (!cairn_status_.ok()) return cairn_status_; \
   } while (false)
 
 #define CAIRN_STATUS_CONCAT_INNER_(a, b) a##b
@@ -22,8 +22,8 @@
 #define CAIRN_ASSIGN_OR_RETURN(lhs, expr) \
   CAIRN_ASSIGN_OR_RETURN_IMPL_(CAIRN_STATUS_CONCAT_(cairn_statusor_, __LINE__), lhs, expr)
 
-#define CAIRN_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                                 \
+#define CAIRN_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)  \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -34,9 +34,9 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
 }
 
 absl::Status BadTime(absl::string_view text) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cannot parse time '", text,
-      "': expected RFC 3339 (2026-01-05T13:00:00Z) or Unix seconds (1767618000)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot parse time '", text,
+                   "': expected RFC 3339 (2026-01-05T13:00:00Z) or Unix seconds (1767618000)"));
 }
 
 absl::StatusOr<Timestamp> CheckRange(Timestamp ts, absl::string_view text) {
@@ -101,8 +101,8 @@ absl::StatusOr<Timestamp> ParseRfc3339(absl::string_view s, bool allow_coarse) {
   int64_t y, mo, d;
   int parts;
   if (!ParseDatePrefix(s, pos, y, mo, d, parts)) return BadTime(s);
-  Timestamp day_start = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) *
-                        kMicrosPerDay;
+  Timestamp day_start =
+      DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMicrosPerDay;
   if (pos == s.size()) {
     if (parts == 3 || allow_coarse) return CheckRange(day_start, s);
     return BadTime(s);
@@ -148,8 +148,8 @@ absl::StatusOr<Timestamp> ParseRfc3339(absl::string_view s, bool allow_coarse) {
     return BadTime(s);
   }
   if (pos != s.size()) return BadTime(s);
-  Timestamp ts = day_start + ((hh * 60 + mm) * 60 + ss - offset_seconds) * kMicrosPerSecond +
-                 micros;
+  Timestamp ts =
+      day_start + ((hh * 60 + mm) * 60 + ss - offset_seconds) * kMicrosPerSecond + micros;
   return CheckRange(ts, s);
 }
 

@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace cairn {
 
@@ -21,7 +21,7 @@ inline constexpr Timestamp kMicrosPerSecond = 1'000'000;
 inline constexpr Timestamp kMicrosPerHour = 3600 * kMicrosPerSecond;
 inline constexpr Timestamp kMicrosPerDay = 24 * kMicrosPerHour;
 // The range accepted anywhere: years 1900..9999. Keeps calendar arithmetic far from overflow.
-inline constexpr Timestamp kMinTimestamp = -2208988800LL * kMicrosPerSecond;  // 1900-01-01
+inline constexpr Timestamp kMinTimestamp = -2208988800LL * kMicrosPerSecond;   // 1900-01-01
 inline constexpr Timestamp kMaxTimestamp = 253402300800LL * kMicrosPerSecond;  // 10000-01-01
 
 // Parses RFC 3339 ("2026-01-05T13:00:00Z", "2026-01-05T14:00:00.250+01:00", a space instead of

@@ -26,7 +26,9 @@ TEST(ParseTimestamp, UnixSeconds) {
   EXPECT_EQ(At("1767618000.5"), At("2026-01-05T13:00:00Z") + 500000);
 }
 
-TEST(ParseTimestamp, DateOnlyIsMidnight) { EXPECT_EQ(At("2026-01-05"), At("2026-01-05T00:00:00Z")); }
+TEST(ParseTimestamp, DateOnlyIsMidnight) {
+  EXPECT_EQ(At("2026-01-05"), At("2026-01-05T00:00:00Z"));
+}
 
 TEST(ParseTimestamp, RejectsMalformed) {
   for (const char* bad : {"", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-05T13:00:00",
@@ -43,7 +45,8 @@ TEST(ParseTimeArg, CoarseForms) {
 }
 
 TEST(FormatTimestamp, RoundTrips) {
-  for (const char* t : {"2026-01-05T13:00:00Z", "1969-12-31T23:59:59.5Z", "2024-02-29T00:00:01.000001Z"}) {
+  for (const char* t :
+       {"2026-01-05T13:00:00Z", "1969-12-31T23:59:59.5Z", "2024-02-29T00:00:01.000001Z"}) {
     EXPECT_EQ(FormatTimestamp(At(t)), t);
   }
 }

@@ -39,8 +39,8 @@ absl::Status MetricRegistry::Register(Metric metric) {
   }
   if (const Metric* existing = Find(metric.name)) {
     if (existing->unit == metric.unit) return absl::OkStatus();
-    return absl::AlreadyExistsError(absl::StrCat("metric '", metric.name, "' already exists with unit '",
-                                                 existing->unit, "'"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("metric '", metric.name, "' already exists with unit '", existing->unit, "'"));
   }
   metric.builtin = false;
   std::string name = metric.name;
@@ -67,8 +67,8 @@ absl::StatusOr<double> MetricRegistry::CanonicalFactor(absl::string_view metric,
   return factor;
 }
 
-absl::StatusOr<double> MetricRegistry::ToCanonical(absl::string_view metric,
-                                                   absl::string_view unit, double value) const {
+absl::StatusOr<double> MetricRegistry::ToCanonical(absl::string_view metric, absl::string_view unit,
+                                                   double value) const {
   absl::StatusOr<double> factor = CanonicalFactor(metric, unit);
   if (!factor.ok()) return factor.status();
   return *factor == 1.0 ? value : value * *factor;

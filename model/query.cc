@@ -46,13 +46,14 @@ absl::Status ValidateQuery(const Query& q, const MetricRegistry& registry) {
       return absl::NotFoundError(absl::StrCat("unknown metric '", q.ratio_denominator, "'"));
     }
   } else if (!q.ratio_denominator.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a denominator metric is only meaningful with the ratio aggregate, not ",
-        AggregateName(q.aggregate)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a denominator metric is only meaningful with the ratio aggregate, not ",
+                     AggregateName(q.aggregate)));
   }
   if (q.from >= q.to) {
-    return absl::InvalidArgumentError(absl::StrCat("empty time range: from ", FormatTimestamp(q.from),
-                                                   " is not before to ", FormatTimestamp(q.to)));
+    return absl::InvalidArgumentError(absl::StrCat("empty time range: from ",
+                                                   FormatTimestamp(q.from), " is not before to ",
+                                                   FormatTimestamp(q.to)));
   }
   if (q.from < kMinTimestamp || q.to > kMaxTimestamp) {
     return absl::InvalidArgumentError("time range outside the years 1900..9999");
@@ -60,7 +61,8 @@ absl::Status ValidateQuery(const Query& q, const MetricRegistry& registry) {
   std::set<std::string> grouped;
   for (const std::string& tag : q.group_tags) {
     if (!IsValidIdentifier(tag) || IsReservedTagName(tag)) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot group by '", tag, "': not a tag name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot group by '", tag, "': not a tag name"));
     }
     if (!grouped.insert(tag).second) {
       return absl::InvalidArgumentError(absl::StrCat("tag '", tag, "' is grouped by twice"));
@@ -68,7 +70,8 @@ absl::Status ValidateQuery(const Query& q, const MetricRegistry& registry) {
   }
   for (const TagFilter& f : q.filters) {
     if (!IsValidIdentifier(f.tag) || IsReservedTagName(f.tag)) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot filter on '", f.tag, "': not a tag name"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot filter on '", f.tag, "': not a tag name"));
     }
     if (f.values.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("filter on '", f.tag, "' has no values"));

@@ -32,7 +32,7 @@ struct TagFilter {
 struct Query {
   std::string metric;
   Aggregate aggregate = Aggregate::kSum;
-  std::string ratio_denominator;  // with kRatio: value = sum(metric) / sum(ratio_denominator)
+  std::string ratio_denominator;   // with kRatio: value = sum(metric) / sum(ratio_denominator)
   Timestamp from = kMinTimestamp;  // inclusive
   Timestamp to = kMaxTimestamp;    // exclusive
   std::optional<Granularity> time_group;

@@ -52,9 +52,9 @@ bool SeriesKey::Decode(absl::string_view encoded, SeriesKey* out) {
 }
 
 absl::Status NormalizeTags(Tags* tags) {
-  tags->erase(std::remove_if(tags->begin(), tags->end(),
-                             [](const auto& kv) { return kv.second.empty(); }),
-              tags->end());
+  tags->erase(
+      std::remove_if(tags->begin(), tags->end(), [](const auto& kv) { return kv.second.empty(); }),
+      tags->end());
   std::sort(tags->begin(), tags->end());
   for (size_t i = 0; i < tags->size(); ++i) {
     const auto& [name, value] = (*tags)[i];

@@ -1,0 +1,48 @@
+// cairnd's configuration: a TOML file in the data dir, written with commented defaults by
+// `cairnctl init` and read by cairnd at start.
+//
+// Every key is optional (the default applies); an unknown key, a value of the wrong type or
+// out of range is an error naming the file, line and key — a typo must never be silently
+// ignored. Value type; thread-compatible.
+#ifndef CAIRN_DAEMON_CONFIG_H_
+#define CAIRN_DAEMON_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace cairn {
+
+struct Config {
+  // [participant]
+  std::string name;  // shown to partners; required
+
+  // [admin]
+  std::string admin_socket = "cairnd.sock";  // relative to the data dir
+
+  // [storage]
+  int64_t block_cache_mb = 64;
+  int64_t write_buffer_mb = 32;
+  bool sync = true;
+
+  // [query]
+  int64_t query_threads = 2;
+
+  // [log]
+  std::string log_level = "info";
+};
+
+// Parses `text`; `path` names the file in errors ("cairnd.toml:7:1: storage.sync: expected a
+// boolean"). InvalidArgument on any error; nothing is partially applied.
+absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view path);
+// Reads and parses the file; NotFound if it does not exist.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+// The file `cairnctl init` writes: every setting with its default and a comment.
+std::string DefaultConfigText(absl::string_view name);
+
+}  // namespace cairn
+
+#endif  // CAIRN_DAEMON_CONFIG_H_

@@ -1,0 +1,19 @@
+"""capnp_cc_library: compiles one .capnp schema to C++ with the system `capnp` tool."""
+
+def capnp_cc_library(name, src, deps = [], visibility = None):
+    base = src[:-len(".capnp")]
+    dep_srcs = [d + "_srcs" for d in deps]
+    native.filegroup(name = name + "_srcs", srcs = [src])
+    native.genrule(
+        name = name + "_gen",
+        srcs = [src] + dep_srcs,
+        outs = [base + ".capnp.h", base + ".capnp.c++"],
+        cmd = "capnp compile -I/usr/include --no-standard-import -oc++:$(GENDIR) $(location %s)" % src,
+    )
+    native.cc_library(
+        name = name,
+        srcs = [base + ".capnp.c++"],
+        hdrs = [base + ".capnp.h"],
+        deps = deps + ["//third_party:capnp"],
+        visibility = visibility,
+    )

@@ -1,0 +1,216 @@
+#include "protocol/convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace cairn {
+namespace {
+
+std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+absl::Status TooMany(const char* what, size_t n, size_t max) {
+  return absl::InvalidArgumentError(absl::StrCat(what, ": ", n, " entries, at most ", max));
+}
+
+}  // namespace
+
+proto::Granularity ToProto(std::optional<Granularity> g) {
+  if (!g) return proto::Granularity::NONE;
+  switch (*g) {
+    case Granularity::kHour:
+      return proto::Granularity::HOUR;
+    case Granularity::kDay:
+      return proto::Granularity::DAY;
+    case Granularity::kWeek:
+      return proto::Granularity::WEEK;
+    case Granularity::kMonth:
+      return proto::Granularity::MONTH;
+    case Granularity::kQuarter:
+      return proto::Granularity::QUARTER;
+    case Granularity::kYear:
+      return proto::Granularity::YEAR;
+  }
+  return proto::Granularity::NONE;
+}
+
+absl::StatusOr<std::optional<Granularity>> FromProto(proto::Granularity g) {
+  switch (g) {
+    case proto::Granularity::NONE:
+      return std::optional<Granularity>();
+    case proto::Granularity::HOUR:
+      return std::optional<Granularity>(Granularity::kHour);
+    case proto::Granularity::DAY:
+      return std::optional<Granularity>(Granularity::kDay);
+    case proto::Granularity::WEEK:
+      return std::optional<Granularity>(Granularity::kWeek);
+    case proto::Granularity::MONTH:
+      return std::optional<Granularity>(Granularity::kMonth);
+    case proto::Granularity::QUARTER:
+      return std::optional<Granularity>(Granularity::kQuarter);
+    case proto::Granularity::YEAR:
+      return std::optional<Granularity>(Granularity::kYear);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("timeGroup: unknown granularity ", static_cast<int>(g)));
+}
+
+void ToProto(const Query& q, proto::Query::Builder out) {
+  out.setMetric(q.metric);
+  out.setAggregate(static_cast<proto::Aggregate>(static_cast<int>(q.aggregate)));
+  out.setRatioDenominator(q.ratio_denominator);
+  out.setFrom(q.from);
+  out.setTo(q.to);
+  out.setTimeGroup(ToProto(q.time_group));
+  auto tags = out.initGroupTags(q.group_tags.size());
+  for (size_t i = 0; i < q.group_tags.size(); ++i) tags.set(i, q.group_tags[i]);
+  auto filters = out.initFilters(q.filters.size());
+  for (size_t i = 0; i < q.filters.size(); ++i) {
+    filters[i].setTag(q.filters[i].tag);
+    auto values = filters[i].initValues(q.filters[i].values.size());
+    for (size_t j = 0; j < q.filters[i].values.size(); ++j) values.set(j, q.filters[i].values[j]);
+  }
+}
+
+absl::StatusOr<Query> FromProto(proto::Query::Reader in) {
+  Query q;
+  q.metric = Str(in.getMetric());
+  int agg = static_cast<int>(in.getAggregate());
+  if (agg < 0 || agg > static_cast<int>(Aggregate::kRatio)) {
+    return absl::InvalidArgumentError(absl::StrCat("aggregate: unknown value ", agg));
+  }
+  q.aggregate = static_cast<Aggregate>(agg);
+  q.ratio_denominator = Str(in.getRatioDenominator());
+  q.from = in.getFrom();
+  q.to = in.getTo();
+  CAIRN_ASSIGN_OR_RETURN(q.time_group, FromProto(in.getTimeGroup()));
+  if (in.getGroupTags().size() > kMaxQueryGroupTags) {
+    return TooMany("groupTags", in.getGroupTags().size(), kMaxQueryGroupTags);
+  }
+  for (auto t : in.getGroupTags()) q.group_tags.push_back(Str(t));
+  if (in.getFilters().size() > kMaxQueryFilters) {
+    return TooMany("filters", in.getFilters().size(), kMaxQueryFilters);
+  }
+  for (auto f : in.getFilters()) {
+    TagFilter filter;
+    filter.tag = Str(f.getTag());
+    if (f.getValues().size() > kMaxFilterValues) {
+      return TooMany("filter values", f.getValues().size(), kMaxFilterValues);
+    }
+    for (auto v : f.getValues()) filter.values.push_back(Str(v));
+    q.filters.push_back(std::move(filter));
+  }
+  return q;
+}
+
+void ToProto(const QueryResult& r, proto::QueryResult::Builder out) {
+  out.setTimeGroup(ToProto(r.time_group));
+  auto tags = out.initGroupTags(r.group_tags.size());
+  for (size_t i = 0; i < r.group_tags.size(); ++i) tags.set(i, r.group_tags[i]);
+  auto rows = out.initRows(r.rows.size());
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const ResultRow& row = r.rows[i];
+    auto b = rows[i];
+    b.setHasBucket(row.bucket.has_value());
+    b.setBucket(row.bucket.value_or(0));
+    auto t = b.initTags(row.tags.size());
+    for (size_t j = 0; j < row.tags.size(); ++j) t.set(j, row.tags[j]);
+    b.setHasValue(row.value.has_value());
+    b.setValue(row.value.value_or(0));
+    b.setRecords(row.records);
+    b.setSeries(row.series);
+  }
+  auto stats = out.initStats();
+  stats.setSeries(r.stats.series);
+  stats.setRollupBuckets(r.stats.rollup_buckets);
+  stats.setRawRecords(r.stats.raw_records);
+}
+
+absl::StatusOr<QueryResult> FromProto(proto::QueryResult::Reader in) {
+  QueryResult r;
+  CAIRN_ASSIGN_OR_RETURN(r.time_group, FromProto(in.getTimeGroup()));
+  for (auto t : in.getGroupTags()) r.group_tags.push_back(Str(t));
+  r.rows.reserve(in.getRows().size());
+  for (auto row : in.getRows()) {
+    ResultRow out;
+    if (row.getHasBucket()) out.bucket = row.getBucket();
+    if (row.getTags().size() != r.group_tags.size()) {
+      return absl::InvalidArgumentError("rows: a row's tag count differs from groupTags");
+    }
+    for (auto t : row.getTags()) out.tags.push_back(Str(t));
+    if (row.getHasValue()) out.value = row.getValue();
+    out.records = row.getRecords();
+    out.series = row.getSeries();
+    r.rows.push_back(std::move(out));
+  }
+  r.stats.series = in.getStats().getSeries();
+  r.stats.rollup_buckets = in.getStats().getRollupBuckets();
+  r.stats.raw_records = in.getStats().getRawRecords();
+  return r;
+}
+
+void ToProto(const RecordBatch& batch, proto::RecordBatch::Builder out) {
+  auto series = out.initSeries(batch.series.size());
+  for (size_t i = 0; i < batch.series.size(); ++i) {
+    series[i].setMetric(batch.series[i].metric);
+    auto tags = series[i].initTags(batch.series[i].tags.size());
+    for (size_t j = 0; j < batch.series[i].tags.size(); ++j) {
+      tags[j].setName(batch.series[i].tags[j].first);
+      tags[j].setValue(batch.series[i].tags[j].second);
+    }
+  }
+  size_t n = batch.points.size();
+  auto index = out.initSeriesIndex(n);
+  auto ts = out.initTimestamps(n);
+  auto values = out.initValues(n);
+  for (size_t i = 0; i < n; ++i) {
+    index.set(i, batch.points[i].series_index);
+    ts.set(i, batch.points[i].timestamp);
+    values.set(i, batch.points[i].value);
+  }
+}
+
+absl::StatusOr<RecordBatch> FromProto(proto::RecordBatch::Reader in) {
+  RecordBatch batch;
+  if (in.getSeries().size() > kMaxBatchSeries) {
+    return TooMany("series", in.getSeries().size(), kMaxBatchSeries);
+  }
+  batch.series.reserve(in.getSeries().size());
+  for (size_t i = 0; i < in.getSeries().size(); ++i) {
+    auto s = in.getSeries()[i];
+    SeriesKey key;
+    key.metric = Str(s.getMetric());
+    for (auto t : s.getTags()) key.tags.emplace_back(Str(t.getName()), Str(t.getValue()));
+    absl::Status normalized = NormalizeTags(&key.tags);
+    if (!normalized.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("series[", i, "]: ", normalized.message()));
+    }
+    batch.series.push_back(std::move(key));
+  }
+  auto index = in.getSeriesIndex();
+  auto ts = in.getTimestamps();
+  auto values = in.getValues();
+  if (index.size() != ts.size() || ts.size() != values.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("columns differ in length: seriesIndex ",
+                                                   index.size(), ", timestamps ", ts.size(),
+                                                   ", values ", values.size()));
+  }
+  if (index.size() > kMaxBatchPoints) return TooMany("points", index.size(), kMaxBatchPoints);
+  batch.points.resize(index.size());
+  for (size_t i = 0; i < index.size(); ++i) {
+    batch.points[i] = {index[i], ts[i], values[i]};
+  }
+  return batch;
+}
+
+void ToProto(const Metric& m, proto::Metric::Builder out) {
+  out.setName(m.name);
+  out.setUnit(m.unit);
+  out.setDescription(m.description);
+  out.setBuiltin(m.builtin);
+}
+
+Metric FromProto(proto::Metric::Reader in) {
+  return Metric{Str(in.getName()), Str(in.getUnit()), Str(in.getDescription()), in.getBuiltin()};
+}
+
+}  // namespace cairn

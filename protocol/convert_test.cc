@@ -1,0 +1,86 @@
+#include "protocol/convert.h"
+
+#include <capnp/message.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Convert, QueryRoundTrip) {
+  Query q;
+  q.metric = "co2e_scope1";
+  q.aggregate = Aggregate::kRatio;
+  q.ratio_denominator = "units_produced";
+  q.from = 100;
+  q.to = 200;
+  q.time_group = Granularity::kQuarter;
+  q.group_tags = {"product"};
+  q.filters = {{"site", {"gent", "linz"}}};
+  capnp::MallocMessageBuilder message;
+  ToProto(q, message.initRoot<proto::Query>());
+  absl::StatusOr<Query> back = FromProto(message.getRoot<proto::Query>().asReader());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(DescribeQuery(*back), DescribeQuery(q));
+  EXPECT_EQ(back->filters[0].values, q.filters[0].values);
+}
+
+TEST(Convert, ResultRoundTrip) {
+  QueryResult r;
+  r.time_group = Granularity::kMonth;
+  r.group_tags = {"product"};
+  r.rows.push_back({Timestamp{5}, {"P1"}, 1.5, 10, 2});
+  r.rows.push_back({Timestamp{6}, {"P2"}, std::nullopt, 3, 1});
+  capnp::MallocMessageBuilder message;
+  ToProto(r, message.initRoot<proto::QueryResult>());
+  absl::StatusOr<QueryResult> back = FromProto(message.getRoot<proto::QueryResult>().asReader());
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->rows.size(), 2u);
+  EXPECT_EQ(back->rows[0].value, 1.5);
+  EXPECT_FALSE(back->rows[1].value.has_value());
+  EXPECT_EQ(back->rows[1].records, 3u);
+}
+
+TEST(Convert, BatchRoundTripNormalisesTags) {
+  RecordBatch batch;
+  batch.series.push_back({"energy", {{"site", "A"}, {"line", "L1"}}});
+  batch.points.push_back({0, 1000, 2.5});
+  capnp::MallocMessageBuilder message;
+  ToProto(batch, message.initRoot<proto::RecordBatch>());
+  absl::StatusOr<RecordBatch> back = FromProto(message.getRoot<proto::RecordBatch>().asReader());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->series[0].tags.front().first, "line");
+  EXPECT_EQ(back->points[0].value, 2.5);
+}
+
+TEST(Convert, RejectsRaggedColumns) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<proto::RecordBatch>();
+  b.initSeriesIndex(2);
+  b.initTimestamps(1);
+  b.initValues(2);
+  EXPECT_THAT(FromProto(b.asReader()).status().message(), HasSubstr("columns differ"));
+}
+
+TEST(Convert, RejectsBadTagsWithTheirIndex) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<proto::RecordBatch>();
+  auto s = b.initSeries(2);
+  s[1].setMetric("energy");
+  auto tags = s[1].initTags(1);
+  tags[0].setName("Bad Name");
+  tags[0].setValue("x");
+  EXPECT_THAT(FromProto(b.asReader()).status().message(), HasSubstr("series[1]"));
+}
+
+TEST(Convert, RejectsUnknownEnums) {
+  capnp::MallocMessageBuilder message;
+  auto q = message.initRoot<proto::Query>();
+  q.setAggregate(static_cast<proto::Aggregate>(77));
+  EXPECT_THAT(FromProto(q.asReader()).status().message(), HasSubstr("aggregate"));
+}
+
+}  // namespace
+}  // namespace cairn

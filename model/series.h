@@ -60,6 +60,21 @@ struct RecordBatch {
   std::vector<Point> points;      // any order; a later point for the same key wins
 };
 
+// What applying a RecordBatch changed.
+struct ImportOutcome {
+  uint64_t inserted = 0;   // keys that did not exist
+  uint64_t replaced = 0;   // keys that existed with another value
+  uint64_t unchanged = 0;  // keys that existed with the same value (nothing written)
+  uint64_t new_series = 0;
+
+  void Add(const ImportOutcome& o) {
+    inserted += o.inserted;
+    replaced += o.replaced;
+    unchanged += o.unchanged;
+    new_series += o.new_series;
+  }
+};
+
 }  // namespace cairn
 
 #endif  // CAIRN_MODEL_SERIES_H_

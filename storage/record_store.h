@@ -28,12 +28,6 @@
 
 namespace cairn {
 
-struct ImportOutcome {
-  uint64_t inserted = 0;   // keys that did not exist
-  uint64_t replaced = 0;   // keys that existed with another value
-  uint64_t unchanged = 0;  // keys that existed with the same value (nothing written)
-  uint64_t new_series = 0;
-};
 
 // Statistics of one rollup bucket or of any set of records.
 struct Aggregates {

@@ -1,0 +1,128 @@
+#include "daemon/daemon.h"
+
+#include <capnp/rpc-twoparty.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "base/status_macros.h"
+#include "daemon/admin_service.h"
+
+namespace cairn {
+namespace {
+
+// Accepts admin connections; each one must come from the daemon's own uid.
+class AdminListener {
+ public:
+  AdminListener(kj::Own<kj::ConnectionReceiver> receiver, capnp::Capability::Client bootstrap)
+      : receiver_(kj::mv(receiver)), server_(kj::mv(bootstrap)) {}
+
+  kj::Promise<void> Run() {
+    return receiver_->accept().then([this](kj::Own<kj::AsyncIoStream> stream) {
+      struct ucred cred;
+      uint len = sizeof(cred);
+      stream->getsockopt(SOL_SOCKET, SO_PEERCRED, &cred, &len);
+      if (cred.uid != geteuid()) {
+        CAIRN_LOG_WARNING("refused admin connection from uid ", cred.uid, " (pid ", cred.pid,
+                          "): only uid ", geteuid(), " may administer this daemon");
+      } else {
+        server_.accept(kj::mv(stream));
+      }
+      return Run();
+    });
+  }
+
+ private:
+  kj::Own<kj::ConnectionReceiver> receiver_;
+  capnp::TwoPartyServer server_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir) {
+  DataDir dir(data_dir);
+  absl::StatusOr<Config> config = LoadConfig(dir.ConfigPath());
+  if (absl::IsNotFound(config.status())) {
+    return absl::NotFoundError(
+        absl::StrCat(dir.root(), " is not a Cairn data dir (no ", dir.ConfigPath(),
+                     "); create one with: cairnctl init --data-dir ", dir.root(), " --name NAME"));
+  }
+  if (!config.ok()) return config.status();
+  std::unique_ptr<Daemon> daemon(new Daemon(dir, *std::move(config)));
+  LogLevel level;
+  if (ParseLogLevel(daemon->config_.log_level, &level)) SetLogLevel(level);
+
+  CAIRN_ASSIGN_OR_RETURN(daemon->lock_, DataDirLock::Acquire(daemon->dir_));
+  Database::Options db_options;
+  db_options.path = daemon->dir_.DbPath();
+  db_options.block_cache_bytes = static_cast<size_t>(daemon->config_.block_cache_mb) << 20;
+  db_options.write_buffer_bytes = static_cast<size_t>(daemon->config_.write_buffer_mb) << 20;
+  db_options.sync = daemon->config_.sync;
+  CAIRN_ASSIGN_OR_RETURN(daemon->database_, Database::Open(db_options));
+  CAIRN_ASSIGN_OR_RETURN(daemon->store_, RecordStore::Open(daemon->database_.get()));
+  daemon->writer_ = std::make_unique<WorkerThread>();
+  daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
+  daemon->context_ = ServiceContext{&daemon->config_,
+                                    &daemon->dir_,
+                                    daemon->database_.get(),
+                                    daemon->store_.get(),
+                                    daemon->writer_.get(),
+                                    daemon->readers_.get(),
+                                    std::chrono::steady_clock::now()};
+  return daemon;
+}
+
+Daemon::~Daemon() {
+  // Threads first (the writer finishes its current batch), then the store, then the lock.
+  writer_.reset();
+  readers_.reset();
+  store_.reset();
+  database_.reset();
+  lock_.reset();
+}
+
+absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
+  std::string socket_path = dir_.SocketPath(config_.admin_socket);
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<UnixSocketAddress> address,
+                         UnixSocketAddress::For(socket_path));
+  unlink(socket_path.c_str());  // a stale socket of a daemon that died; we hold the lock
+  kj::Own<kj::ConnectionReceiver> receiver;
+  mode_t old_umask = umask(0177);  // the socket is born 0600: no window for other uids
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
+                 auto addr = io.provider->getNetwork()
+                                 .parseAddress(kj::StringPtr(address->kj_address().c_str()))
+                                 .wait(io.waitScope);
+                 receiver = addr->listen();
+               })) {
+    umask(old_umask);
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", socket_path, ": ", e->getDescription().cStr()));
+  }
+  umask(old_umask);
+  chmod(socket_path.c_str(), 0600);
+
+  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_));
+  CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' from ", dir_.root(),
+                 "; admin socket ", socket_path);
+
+  auto signaled = io.unixEventPort.onSignal(SIGTERM)
+                      .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
+                      .then([](siginfo_t info) {
+                        CAIRN_LOG_INFO("received ", strsignal(info.si_signo), ", shutting down");
+                      });
+  auto stopped = stop.then([] { CAIRN_LOG_INFO("stop requested, shutting down"); });
+  absl::Status result = absl::OkStatus();
+  auto serving = admin.Run().then([] {},
+                                  [&result](kj::Exception&& e) {
+                                    result = absl::InternalError(absl::StrCat(
+                                        "admin listener failed: ", e.getDescription().cStr()));
+                                  });
+  serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
+  unlink(socket_path.c_str());
+  return result;
+}
+
+}  // namespace cairn

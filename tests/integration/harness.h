@@ -1,0 +1,70 @@
+// Test harness for end-to-end tests: runs the real cairnd and cairnctl binaries (runfiles) on
+// data dirs under TEST_TMPDIR, and talks to cairnd like cairnctl does.
+//
+// Every process a harness starts is killed when the harness is destroyed, so a failing test
+// leaves nothing running. Single-threaded use.
+#ifndef CAIRN_TESTS_INTEGRATION_HARNESS_H_
+#define CAIRN_TESTS_INTEGRATION_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/cairnctl/admin_client.h"
+
+namespace cairn::testing {
+
+// Path of a binary built by Bazel and listed in the test's `data`, e.g. "daemon/cairnd".
+std::string RunfilePath(const std::string& relative);
+
+// A fresh directory under TEST_TMPDIR.
+std::string FreshDir(const std::string& name);
+
+struct CommandResult {
+  int exit_code = -1;  // -1 if killed by a signal
+  std::string out, err;
+};
+
+// Runs a binary to completion with `args`, capturing stdout and stderr. `uid` >= 0 runs it as
+// that uid (the test must be root). Bounded by `timeout_seconds`; killed after that.
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         int uid = -1, int timeout_seconds = 60);
+
+// cairnctl with --data-dir `dir` and `args`.
+CommandResult Cairnctl(const std::string& dir, const std::vector<std::string>& args);
+
+class DaemonProcess {
+ public:
+  // `dir` must have been initialised (cairnctl init).
+  explicit DaemonProcess(std::string dir) : dir_(std::move(dir)) {}
+  ~DaemonProcess();
+
+  // Starts cairnd and waits (up to 20 s) until its socket answers.
+  absl::Status Start();
+  // SIGTERM and wait; returns the exit code (-1 if it died by a signal).
+  int Stop();
+  // SIGKILL and reap.
+  void Kill();
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  const std::string& dir() const { return dir_; }
+  std::string Log() const;  // what cairnd wrote to stderr
+
+  absl::StatusOr<std::unique_ptr<AdminClient>> Connect() const {
+    return AdminClient::Connect(dir_);
+  }
+
+ private:
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+// Creates and initialises a data dir named `name` for participant `participant`.
+std::string InitDataDir(const std::string& name, const std::string& participant = "Test Plant");
+
+}  // namespace cairn::testing
+
+#endif  // CAIRN_TESTS_INTEGRATION_HARNESS_H_

@@ -60,7 +60,8 @@ struct RecordBatch {
   std::vector<Point> points;      // any order; a later point for the same key wins
 };
 
-// What applying a RecordBatch changed.
+// What applying a RecordBatch changed. Counts are of distinct (series, timestamp) keys: a key
+// given twice in one batch counts once.
 struct ImportOutcome {
   uint64_t inserted = 0;   // keys that did not exist
   uint64_t replaced = 0;   // keys that existed with another value

@@ -2,17 +2,23 @@
 //
 // Every store (records, rollups, partners, policy, budget ledger, audit log, nonces) lives in
 // its own column family of this one database, so that a single WriteBatch can change several
-// of them atomically (e.g. budget debit + audit entry). Thread-safe: RocksDB synchronises
-// concurrent reads and writes; logical single-writer rules are the stores' business.
+// of them atomically (e.g. budget debit + audit entry). Memory is bounded by Options: one
+// block cache shared by every family (index and filter blocks are charged to it) and one
+// memtable budget shared by every family.
+//
+// Thread-safe: RocksDB synchronises concurrent reads and writes; logical single-writer rules
+// are the stores' business.
 #ifndef CAIRN_STORAGE_DATABASE_H_
 #define CAIRN_STORAGE_DATABASE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -31,25 +37,35 @@ enum class Family {
 };
 inline constexpr int kFamilyCount = 9;
 
+// The column family name of `f` on disk ("meta", "records", ...).
+absl::string_view FamilyName(Family f);
+
 class Database {
  public:
   struct Options {
-    std::string path;                         // a directory; created if missing
-    size_t block_cache_bytes = 64 << 20;      // bounds read-side memory
-    size_t write_buffer_bytes = 32 << 20;     // per column family memtable
-    int max_write_buffers = 2;
-    bool sync = true;                         // fsync the WAL on every Write (durability)
+    std::string path;                      // a directory; created (with parents) if missing
+    size_t block_cache_bytes = 64 << 20;   // bounds read-side memory (blocks, index, filters)
+    size_t write_buffer_bytes = 32 << 20;  // one memtable's size
+    int max_write_buffers = 2;             // memtables per family; also bounds the total of
+                                           // all families to write_buffer_bytes * this
+    bool sync = true;                      // fsync the WAL on every Write (durability)
   };
 
-  // Opens or creates the database. FailedPrecondition if another process holds it open;
-  // DataLoss if RocksDB reports corruption; Internal for other RocksDB errors.
+  // Opens or creates the database. FailedPrecondition if another process (or another
+  // Database in this process) holds it open; DataLoss if RocksDB reports corruption;
+  // Internal for other RocksDB or file-system errors.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const Options& options);
   ~Database();
 
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* handle(Family f) const { return handles_[static_cast<int>(f)]; }
+  const Options& options() const { return options_; }
 
-  // Applies `batch` atomically; durable on OK when Options::sync is set.
+  // Applies `batch` atomically; durable on OK when Options::sync is set. Internal (or
+  // DataLoss) with RocksDB's message otherwise; then nothing of the batch was applied.
   absl::Status Write(rocksdb::WriteBatch* batch);
 
   // Bytes on disk under the database directory (SST + WAL + manifest).
@@ -60,13 +76,14 @@ class Database {
   Database() = default;
 
   Options options_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // indexed by Family
+  std::vector<rocksdb::ColumnFamilyHandle*> other_handles_;  // "default" and unknown families
   std::unique_ptr<rocksdb::DB> db_;
 };
 
 // Converts a RocksDB status to absl (Ok, NotFound, Corruption -> DataLoss, else Internal),
 // prefixing `context` to the message.
-absl::Status FromRocks(const rocksdb::Status& s, const char* context);
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view context);
 
 }  // namespace cairn
 

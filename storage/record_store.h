@@ -6,9 +6,11 @@
 // Rollups are maintained in the same WriteBatch as the records they summarise, so they always
 // equal a scan of the raw records; CheckConsistency() verifies that.
 //
-// Threading: Apply() and RegisterMetric() are the single writer path and must not run
-// concurrently with each other (the daemon calls them from one writer thread). Everything else
-// is thread-safe and may run concurrently with the writer; readers see a consistent snapshot.
+// Threading: Apply() and RegisterMetric() are the writer path; they serialise on an internal
+// mutex, so calling them from several threads is safe but gains nothing (the daemon calls them
+// from one writer thread). Everything else is thread-safe and runs concurrently with the
+// writer without blocking it: readers see a consistent snapshot (a RocksDB snapshot plus an
+// immutable series catalog).
 #ifndef CAIRN_STORAGE_RECORD_STORE_H_
 #define CAIRN_STORAGE_RECORD_STORE_H_
 
@@ -20,26 +22,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "base/exact_sum.h"
 #include "base/time.h"
 #include "model/metric_registry.h"
 #include "model/series.h"
 #include "storage/database.h"
+#include "storage/rollup.h"
 
 namespace cairn {
 
-
-// Statistics of one rollup bucket or of any set of records.
-struct Aggregates {
-  uint64_t count = 0;
-  ExactSum sum;
-  double min = 0;  // meaningful only when count > 0
-  double max = 0;
-
-  void Add(double v);
-  void Merge(const Aggregates& other);
-  friend bool operator==(const Aggregates& a, const Aggregates& b);
-};
 
 struct StoreStats {
   uint64_t records = 0;
@@ -47,18 +37,19 @@ struct StoreStats {
   uint64_t disk_bytes = 0;
 };
 
-using SeriesId = uint32_t;
-
 class RecordStore {
  public:
   // Loads the catalog and registry from `db` (which must outlive the store).
   static absl::StatusOr<std::unique_ptr<RecordStore>> Open(Database* db);
   ~RecordStore();
 
-  // Writes a batch atomically (records, new series, rollups) and durably on OK. Validates
-  // first: InvalidArgument naming the point index if a metric is unknown, a value is not
-  // finite or out of range, a series index is out of range or tags are not normalised; in
-  // that case nothing is written. Single-writer.
+  // Writes a batch atomically (records, new series, rollups, record counter: one WriteBatch)
+  // and durably on OK (the WAL is synced when the Database's Options::sync is set). Validates
+  // first: InvalidArgument naming the series or point index if a metric is unknown, a value
+  // is not finite or out of range, a timestamp is outside 1900..9999, a series index is out of
+  // range or tags are not normalised; in that case nothing is written. Within a batch a later
+  // point for the same key wins. -0.0 is stored as 0.0. ResourceExhausted when series ids run
+  // out; Internal / DataLoss for storage errors (nothing written either).
   absl::StatusOr<ImportOutcome> Apply(const RecordBatch& batch);
 
   // Registers a custom metric durably (see MetricRegistry::Register). Single-writer.
@@ -75,7 +66,8 @@ class RecordStore {
 
   // ---- Read side, used by the query engine. ----
   class Reader;
-  // A consistent view of the store at the moment of the call.
+  // A consistent view of the store at the moment of the call. Every batch is either wholly
+  // visible to it or not at all.
   std::unique_ptr<Reader> NewReader() const;
 
  private:
@@ -84,14 +76,16 @@ class RecordStore {
   std::unique_ptr<Impl> impl_;
 };
 
-// Rollup levels kept by the store.
-enum class RollupLevel { kHour, kDay, kMonth };
-
+// A Reader is used by one thread at a time (make one per query); its callbacks must not call
+// back into the same Reader. Errors: DataLoss for an undecodable entry, Internal for RocksDB
+// errors.
 class RecordStore::Reader {
  public:
   virtual ~Reader() = default;
 
-  // Series of `metric` whose tags match every filter (tag -> allowed values).
+  // Series of `metric` whose tags match every filter (tag -> allowed values; the value ""
+  // matches series lacking the tag), in id order. May include series created after the
+  // snapshot was taken; those have no records in it.
   struct SeriesInfo {
     SeriesId id;
     const SeriesKey* key;  // valid while the Reader lives

@@ -152,20 +152,20 @@ ReaderBase::Outcome JsonLinesReader::ProcessLine(absl::string_view line, uint64_
                    absl::StrCat("tag ", Quote(tags_[i].first), " is given twice"));
     }
   }
-  key_.clear();
-  SeriesCache::AppendKeyPart(metric, &key_);
-  SeriesCache::AppendKeyPart(unit, &key_);
+  key_.Clear();
+  key_.Add(metric);
+  key_.Add(unit);
   for (const auto& [name, value] : tags_) {
     if (value.empty()) continue;
-    SeriesCache::AppendKeyPart(name, &key_);
-    SeriesCache::AppendKeyPart(value, &key_);
+    key_.Add(name);
+    key_.Add(value);
   }
-  const SeriesCache::Entry* entry = cache_.Find(key_);
+  const SeriesCache::Entry* entry = cache_.Find(key_.key());
   if (entry == nullptr) {
     Tags tags;
     tags.reserve(tags_.size());
     for (const auto& [name, value] : tags_) tags.emplace_back(name, value);
-    entry = &cache_.Resolve(key_, metric, unit, std::move(tags));
+    entry = &cache_.Resolve(key_.key(), metric, unit, std::move(tags));
   }
   if (!entry->ok) return Error(errors, line_number, entry->error_field, entry->error_message);
 

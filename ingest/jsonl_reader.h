@@ -36,7 +36,7 @@ class JsonLinesReader final : public ReaderBase {
   Outcome ProcessLine(absl::string_view line, uint64_t line_number, uint64_t offset,
                       RecordBatch* batch, std::vector<RowError>* errors);
   // Parses a timestamp given as a JSON string or number; on failure sets *message.
-  static bool ParseJsonTime(const JsonScalar& value, Timestamp* out, std::string* message);
+  bool ParseJsonTime(const JsonScalar& value, Timestamp* out, std::string* message);
 
   JsonRecordParser parser_;
   JsonRecord record_;

@@ -79,11 +79,17 @@ bool ReaderBase::ParseTime(absl::string_view text, Timestamp* out, std::string* 
                             ": expected RFC 3339 (2026-01-05T13:00:00Z) or Unix seconds");
     return false;
   }
+  if (text == last_time_text_) {
+    *out = last_time_;
+    return true;
+  }
   absl::StatusOr<Timestamp> ts = ParseTimestamp(text);
   if (!ts.ok()) {
     *message = std::string(ts.status().message());
     return false;
   }
+  last_time_text_.assign(text.data(), text.size());
+  last_time_ = *ts;
   *out = *ts;
   return true;
 }

@@ -47,8 +47,9 @@ class ReaderBase : public RecordReader {
   Outcome Error(std::vector<RowError>* errors, uint64_t line, absl::string_view field,
                 std::string message);
 
-  // Parses a timestamp cell; on failure sets *message.
-  static bool ParseTime(absl::string_view text, Timestamp* out, std::string* message);
+  // Parses a timestamp cell; on failure sets *message. Remembers the last good one, since
+  // consecutive rows usually share their time.
+  bool ParseTime(absl::string_view text, Timestamp* out, std::string* message);
   // Parses a decimal number ("12.5", "-3e2", "+4", "inf"); on failure sets *message.
   static bool ParseNumber(absl::string_view text, double* out, std::string* message);
   // Converts `value` (in entry.unit) to the canonical unit and checks it is finite and within
@@ -65,7 +66,9 @@ class ReaderBase : public RecordReader {
   SeriesCache cache_{&registry_};
   uint64_t line_ = 1;  // physical line where the next record starts
   uint64_t rows_ = 0;
-  std::string key_;  // raw key scratch, reused across rows
+  SeriesCache::KeyBuilder key_;  // raw key scratch, reused across rows
+  std::string last_time_text_;
+  Timestamp last_time_ = 0;
 };
 
 }  // namespace cairn

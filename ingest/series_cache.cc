@@ -5,14 +5,6 @@
 
 namespace cairn {
 
-void SeriesCache::AppendKeyPart(absl::string_view part, std::string* key) {
-  const uint32_t size = static_cast<uint32_t>(part.size());
-  char prefix[sizeof(size)];
-  std::memcpy(prefix, &size, sizeof(size));
-  key->append(prefix, sizeof(size));
-  key->append(part.data(), part.size());
-}
-
 void SeriesCache::StartBatch(RecordBatch* batch) {
   for (uint32_t id : used_ids_) batch_index_[id] = kNoIndex;
   used_ids_.clear();

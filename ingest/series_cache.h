@@ -1,7 +1,7 @@
 // SeriesCache: resolves the (metric, unit, tags) cells of a row to a batch series and the
 // factor to the metric's canonical unit, once per distinct combination of raw bytes.
 //
-// A reader builds a raw key from a row's cells (AppendKeyPart, in an order fixed by its
+// A reader builds a raw key from a row's cells (KeyBuilder, in an order fixed by its
 // format) and looks it up; only on a miss does it build Tags and call Resolve, which checks the
 // metric and unit against the registry and the tags against NormalizeTags. Failures are cached
 // too, so a file repeating one bad combination costs one check. Different raw keys naming the
@@ -14,6 +14,7 @@
 #define CAIRN_INGEST_SERIES_CACHE_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,24 @@ class SeriesCache {
 
   explicit SeriesCache(const MetricRegistry* registry) : registry_(registry) {}
 
-  // Appends one length-prefixed part to a raw key, so that no two part lists share a key.
-  static void AppendKeyPart(absl::string_view part, std::string* key);
+  // Builds a raw key from parts, each length-prefixed so that no two part lists share a key.
+  // Reuses its buffer: no allocation once it has grown to the longest key.
+  class KeyBuilder {
+   public:
+    void Clear() { size_ = 0; }
+    void Add(absl::string_view part) {
+      const uint32_t n = static_cast<uint32_t>(part.size());
+      if (size_ + sizeof(n) + n > buffer_.size()) buffer_.resize(2 * (size_ + sizeof(n) + n));
+      std::memcpy(&buffer_[size_], &n, sizeof(n));
+      if (n > 0) std::memcpy(&buffer_[size_ + sizeof(n)], part.data(), n);
+      size_ += sizeof(n) + n;
+    }
+    absl::string_view key() const { return absl::string_view(buffer_.data(), size_); }
+
+   private:
+    std::string buffer_;
+    size_t size_ = 0;
+  };
 
   // Starts filling `batch` (whose series list must be empty): series ids get batch indices
   // anew.

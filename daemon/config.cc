@@ -1,5 +1,8 @@
 #include "daemon/config.h"
 
+#include <errno.h>
+#include <string.h>
+
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -146,8 +149,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
 absl::StatusOr<Config> LoadConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read config file ", path, ": ", strerror(errno)));
+    int e = errno;
+    std::string message = absl::StrCat("cannot read config file ", path, ": ", strerror(e));
+    if (e == EACCES || e == EPERM) return absl::PermissionDeniedError(message);
+    if (e == ENOENT || e == ENOTDIR) return absl::NotFoundError(message);
+    return absl::UnavailableError(message);
   }
   std::stringstream buffer;
   buffer << in.rdbuf();

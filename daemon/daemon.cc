@@ -1,6 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <capnp/rpc-twoparty.h>
+#include <kj/async-unix.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -2,10 +2,10 @@
 // batch acknowledged before the kill must be present in full, the batch in flight must be
 // fully present or fully absent, a series rewritten by every batch must hold one batch's
 // values throughout (atomic replace), and rollups must equal the raw records.
+#include <gtest/gtest.h>
 #include <signal.h>
 
-#include <gtest/gtest.h>
-
+#include <iostream>
 #include <map>
 #include <random>
 #include <thread>
@@ -18,15 +18,16 @@ namespace {
 
 constexpr int kRounds = 20;
 constexpr int kSeriesPerBatch = 4;
-constexpr int kPointsPerSeries = 5000;  // 20k new points per batch
-constexpr int kSharedPoints = 2000;     // rewritten by every batch
+constexpr int kPointsPerSeries = 5000;                // 20k new points per batch
+constexpr int kSharedPoints = 2000;                   // rewritten by every batch
 constexpr Timestamp kStart = 1767225600LL * 1000000;  // 2026-01-01
 constexpr Timestamp kMinute = 60LL * 1000000;
 
 RecordBatch MakeBatch(int64_t id) {
   RecordBatch batch;
   for (int s = 0; s < kSeriesPerBatch; ++s) {
-    batch.series.push_back({"energy", {{"batch", absl::StrCat(id)}, {"line", absl::StrCat("L", s)}}});
+    batch.series.push_back(
+        {"energy", {{"batch", absl::StrCat(id)}, {"line", absl::StrCat("L", s)}}});
     for (int i = 0; i < kPointsPerSeries; ++i) {
       batch.points.push_back({static_cast<uint32_t>(s), kStart + i * kMinute, 1.0 + i % 7});
     }
@@ -71,6 +72,7 @@ TEST(Crash, AcknowledgedBatchesSurviveKillNineAndNoneIsPartial) {
   std::set<int64_t> in_doubt;  // sent when the daemon died: all or nothing
   int64_t next_id = 0;
   int kills_during_import = 0;
+  int in_doubt_committed = 0;
 
   for (int round = 0; round <= kRounds; ++round) {
     DaemonProcess daemon(dir);
@@ -94,7 +96,10 @@ TEST(Crash, AcknowledgedBatchesSurviveKillNineAndNoneIsPartial) {
     }
     EXPECT_TRUE((*client)->CheckConsistency().ok()) << "rollups differ from raw records";
     for (int64_t id : in_doubt) {
-      if (counts.count(absl::StrCat(id))) acked.insert(id);
+      if (counts.count(absl::StrCat(id))) {
+        acked.insert(id);
+        ++in_doubt_committed;
+      }
     }
     in_doubt.clear();
     if (round == kRounds) break;
@@ -124,6 +129,9 @@ TEST(Crash, AcknowledgedBatchesSurviveKillNineAndNoneIsPartial) {
     client->reset();
     daemon.Kill();
   }
+  std::cout << "seed " << seed << ": " << kills_during_import << " kills during import, "
+            << acked.size() << " batches durable (" << in_doubt_committed
+            << " of them in flight at the kill)\n";
   EXPECT_EQ(kills_during_import, kRounds);
   EXPECT_GT(acked.size(), 0u);
 }

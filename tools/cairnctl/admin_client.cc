@@ -23,6 +23,10 @@ absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Connect(const std::str
                                             dir.ConfigPath(),
                                             "); create one with `cairnctl init`"));
   }
+  if (absl::IsPermissionDenied(config.status())) {
+    return absl::PermissionDeniedError(absl::StrCat("permission denied reading ", dir.ConfigPath(),
+                                                    ": run cairnctl as the user that runs cairnd"));
+  }
   if (!config.ok()) return config.status();
   std::string socket_path = dir.SocketPath(config->admin_socket);
   struct stat st;

@@ -1,6 +1,7 @@
 #include "tools/cairnctl/result_format.h"
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -25,10 +26,11 @@ std::vector<std::string> KeyValues(const QueryResult& r, const ResultRow& row) {
   return values;
 }
 
-// Shortest text that reads back as the same double.
+// Shortest text that reads back as the same double ("2500", "0.1", "1e+21").
 std::string ExactNumber(double v) {
-  nlohmann::json j = v;
-  return j.dump();
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
 }
 
 std::string CsvField(const std::string& s) {

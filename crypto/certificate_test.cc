@@ -241,7 +241,8 @@ TEST_F(CertificateTest, ParseRejectsCertificatesSignedByAnotherKey) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("own key")));
   EXPECT_THAT(ParseCertificate(Spoiled([&](TestCertificateSpec& spec) {
                 spec.signing_key = other.get();
-                spec.issuer_common_name = "Some CA";
+                spec.issuer_certificate =
+                    CertificateBuilder(FixedIdentity(2)).SetDisplayName("Some CA").Build().value();
               })),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not self-signed")));
 }

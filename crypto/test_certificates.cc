@@ -92,11 +92,13 @@ std::string MakeTestCertificate(const TestCertificateSpec& spec) {
     AddName(subject, "OU", *spec.extra_organizational_unit);
   }
   AddName(subject, "CN", spec.common_name);
-  UniqueX509 issuer_holder(X509_new());
-  X509_NAME* issuer = X509_get_subject_name(issuer_holder.get());
-  if (spec.issuer_common_name.has_value()) {
-    AddName(issuer, "CN", *spec.issuer_common_name);
-    Check(X509_set_issuer_name(cert.get(), issuer) == 1, "X509_set_issuer_name");
+  if (!spec.issuer_certificate.empty()) {
+    UniqueBio bio(BIO_new_mem_buf(spec.issuer_certificate.data(),
+                                  static_cast<int>(spec.issuer_certificate.size())));
+    UniqueX509 issuer(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    Check(issuer != nullptr, "PEM_read_bio_X509 (issuer)");
+    Check(X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.get())) == 1,
+          "X509_set_issuer_name");
   } else {
     Check(X509_set_issuer_name(cert.get(), subject) == 1, "X509_set_issuer_name");
   }

@@ -29,12 +29,13 @@ struct TestCertificateSpec {
   std::string common_name;          // subject CN
   std::optional<std::string> organization = "Test Org";  // nullopt: no O
   std::optional<std::string> extra_organizational_unit;  // an OU the subject should not have
-  std::optional<std::string> issuer_common_name;         // default: common_name (issuer == subject)
-  std::optional<bool> ca = false;                        // nullopt: no basicConstraints at all
-  std::vector<std::string> dns_names;                    // subjectAltName DNS entries; empty: none
-  bool version1 = false;                                 // X.509 v1: no extensions at all
-  Timestamp not_before = 0;                              // 0: now - 1 h
-  Timestamp not_after = 0;                               // 0: now + 1 day
+  std::string issuer_certificate;      // PEM; when set, the issuer name is its subject's
+                                       // (default: issuer == subject)
+  std::optional<bool> ca = false;      // nullopt: no basicConstraints at all
+  std::vector<std::string> dns_names;  // subjectAltName DNS entries; empty: none
+  bool version1 = false;               // X.509 v1: no extensions at all
+  Timestamp not_before = 0;            // 0: now - 1 h
+  Timestamp not_after = 0;             // 0: now + 1 day
 };
 
 // The certificate as PEM; aborts the test binary on OpenSSL failure.

@@ -38,7 +38,7 @@ TEST(RandomU64Test, EveryBitIsBalanced) {
   }
   // sd of a bit count is sqrt(n/4) ~ 71; 6 sd keeps false alarms below 1e-7 over 64 bits.
   for (int bit = 0; bit < 64; ++bit) {
-    EXPECT_NEAR(ones[bit], kDraws / 2, 6 * 71) << "bit " << bit;
+    EXPECT_NEAR(ones[bit], kDraws / 2.0, 6 * 71) << "bit " << bit;
   }
 }
 

@@ -29,8 +29,12 @@ bool IsAligned(Timestamp t, Granularity g) {
   return t == kMinTimestamp || t == kMaxTimestamp || BucketFloor(t, g) == t;
 }
 
-Refusal Refuse(const Grant& g, Check check, std::string detail) {
-  return Refusal{&g, check, absl::StrCat("grant '", g.name, "' ", detail)};
+// Returns `check`, and when `reason` is wanted, writes "grant 'name' <detail>" into it. The
+// detail is built only then: Decide() evaluates many grants but describes few.
+template <typename Detail>
+Check Fail(std::string* reason, const Grant& g, Check check, Detail detail) {
+  if (reason != nullptr) *reason = absl::StrCat("grant '", g.name, "' ", detail());
+  return check;
 }
 
 // True if some filter on `tag` restricts it to a subset of `allowed` (sorted).
@@ -82,80 +86,105 @@ absl::string_view CheckName(Check check) {
   return "?";
 }
 
-std::optional<Refusal> CheckGrant(const Grant& g, const Query& q, Timestamp now) {
+namespace {
+
+// The first check of `g` that `q` fails at `now`, or nullopt; with `reason`, also says why.
+std::optional<Check> Evaluate(const Grant& g, const Query& q, Timestamp now, std::string* reason) {
   if (g.valid_from && now < *g.valid_from) {
-    return Refuse(g, Check::kValidity,
-                  absl::StrCat("is not valid before ", FormatTimestamp(*g.valid_from)));
+    return Fail(reason, g, Check::kValidity, [&] {
+      return absl::StrCat("is not valid before ", FormatTimestamp(*g.valid_from));
+    });
   }
   if (g.valid_until && now >= *g.valid_until) {
-    return Refuse(g, Check::kValidity,
-                  absl::StrCat("expired at ", FormatTimestamp(*g.valid_until)));
+    return Fail(reason, g, Check::kValidity,
+                [&] { return absl::StrCat("expired at ", FormatTimestamp(*g.valid_until)); });
   }
 
   if (q.aggregate == Aggregate::kRatio) {
     if (!g.AllowsRatio(q.metric, q.ratio_denominator)) {
-      return Refuse(g, Check::kRatio,
-                    absl::StrCat("does not allow the ratio ", q.metric, "/", q.ratio_denominator,
-                                 " (", AllowedRatios(g), ")"));
+      return Fail(reason, g, Check::kRatio, [&] {
+        return absl::StrCat("does not allow the ratio ", q.metric, "/", q.ratio_denominator, " (",
+                            AllowedRatios(g), ")");
+      });
     }
   } else {
     if (!q.ratio_denominator.empty()) {
-      return Refuse(g, Check::kRatio,
-                    absl::StrCat("cannot answer: a denominator metric needs the ratio aggregate"));
+      return Fail(reason, g, Check::kRatio, [&] {
+        return absl::StrCat("cannot answer: a denominator metric needs the ratio aggregate");
+      });
     }
     if (!g.AllowsMetric(q.metric)) {
-      return Refuse(g, Check::kMetric,
-                    absl::StrCat("does not allow metric ", q.metric, " (",
-                                 Allowed(g.metrics, "it allows only ratios"), ")"));
+      return Fail(reason, g, Check::kMetric, [&] {
+        return absl::StrCat("does not allow metric ", q.metric, " (",
+                            Allowed(g.metrics, "it allows only ratios"), ")");
+      });
     }
     if (!g.AllowsAggregate(q.aggregate)) {
-      return Refuse(g, Check::kAggregate,
-                    absl::StrCat("allows metric ", q.metric, " but not aggregate ",
-                                 AggregateName(q.aggregate), " (", AllowedAggregates(g), ")"));
+      return Fail(reason, g, Check::kAggregate, [&] {
+        return absl::StrCat("allows metric ", q.metric, " but not aggregate ",
+                            AggregateName(q.aggregate), " (", AllowedAggregates(g), ")");
+      });
     }
   }
 
   for (const TagFilter& f : q.filters) {
     if (!g.AllowsFilterTag(f.tag) && g.scope.count(f.tag) == 0) {
-      return Refuse(g, Check::kFilterTag,
-                    absl::StrCat("does not allow filtering on tag ", f.tag, " (",
-                                 Allowed(g.filter_tags, "it allows no filters"), ")"));
+      return Fail(reason, g, Check::kFilterTag, [&] {
+        return absl::StrCat("does not allow filtering on tag ", f.tag, " (",
+                            Allowed(g.filter_tags, "it allows no filters"), ")");
+      });
     }
   }
-  for (const auto& [tag, values] : g.scope) {
+  for (const auto& scope : g.scope) {
+    const std::string& tag = scope.first;  // named, not bound: lambdas capture names (C++17)
+    const std::vector<std::string>& values = scope.second;
     if (!FiltersWithin(q, tag, values)) {
-      return Refuse(g, Check::kScope,
-                    absl::StrCat("covers only ", tag, " in {", absl::StrJoin(values, ", "),
-                                 "}: the query must filter ", tag, " to those values"));
+      return Fail(reason, g, Check::kScope, [&] {
+        return absl::StrCat("covers only ", tag, " in {", absl::StrJoin(values, ", "),
+                            "}: the query must filter ", tag, " to those values");
+      });
     }
   }
   for (const std::string& tag : q.group_tags) {
     if (!g.AllowsGroupTag(tag)) {
-      return Refuse(g, Check::kGroupTag,
-                    absl::StrCat("does not allow grouping by tag ", tag, " (",
-                                 Allowed(g.group_tags, "it allows no tag grouping"), ")"));
+      return Fail(reason, g, Check::kGroupTag, [&] {
+        return absl::StrCat("does not allow grouping by tag ", tag, " (",
+                            Allowed(g.group_tags, "it allows no tag grouping"), ")");
+      });
     }
   }
 
   absl::string_view finest = GranularityName(g.finest);
   if (q.time_group && !IsCoarserOrEqual(*q.time_group, g.finest)) {
-    return Refuse(g, Check::kGranularity,
-                  absl::StrCat("allows time buckets no finer than ", finest, ", not by ",
-                               GranularityName(*q.time_group)));
+    return Fail(reason, g, Check::kGranularity, [&] {
+      return absl::StrCat("allows time buckets no finer than ", finest, ", not by ",
+                          GranularityName(*q.time_group));
+    });
   }
   if (!IsAligned(q.from, g.finest)) {
-    return Refuse(
-        g, Check::kGranularity,
-        absl::StrCat("allows time buckets no finer than ", finest, ": the range must start on a ",
-                     finest, " boundary (", FormatTimestamp(q.from), " is not)"));
+    return Fail(reason, g, Check::kGranularity, [&] {
+      return absl::StrCat("allows time buckets no finer than ", finest,
+                          ": the range must start on a ", finest, " boundary (",
+                          FormatTimestamp(q.from), " is not)");
+    });
   }
   if (!IsAligned(q.to, g.finest)) {
-    return Refuse(
-        g, Check::kGranularity,
-        absl::StrCat("allows time buckets no finer than ", finest, ": the range must end on a ",
-                     finest, " boundary (", FormatTimestamp(q.to), " is not)"));
+    return Fail(reason, g, Check::kGranularity, [&] {
+      return absl::StrCat("allows time buckets no finer than ", finest,
+                          ": the range must end on a ", finest, " boundary (",
+                          FormatTimestamp(q.to), " is not)");
+    });
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Refusal> CheckGrant(const Grant& grant, const Query& query, Timestamp now) {
+  std::string reason;
+  std::optional<Check> failed = Evaluate(grant, query, now, &reason);
+  if (!failed) return std::nullopt;
+  return Refusal{&grant, *failed, std::move(reason)};
 }
 
 bool DenyRuleMatches(const DenyRule& r, const Query& q) {
@@ -199,17 +228,20 @@ Decision Decide(const Policy& policy, absl::string_view partner, const Query& qu
     d.refusals.push_back({nullptr, Check::kPartner, d.reason});
     return d;
   }
+  std::vector<const Grant*> refusing;
   for (uint32_t i : grants) {
     const Grant& g = policy.grants()[i];
-    std::optional<Refusal> refusal = CheckGrant(g, query, now);
-    if (!refusal) {
+    if (!Evaluate(g, query, now, nullptr)) {
       d.allowed = true;
       d.grant = &g;
-      d.refusals.clear();
       d.reason = absl::StrCat("allowed by grant '", g.name, "' (purpose: ", g.purpose, ")");
       return d;
     }
-    d.refusals.push_back(*std::move(refusal));
+    refusing.push_back(&g);
+  }
+  d.refusing_grants = refusing.size();
+  for (size_t i = 0; i < refusing.size() && i < kMaxDescribedRefusals; ++i) {
+    d.refusals.push_back(*CheckGrant(*refusing[i], query, now));
   }
   d.denied_by = d.refusals.front().check;
   if (d.refusals.size() == 1) {
@@ -219,6 +251,10 @@ Decision Decide(const Policy& policy, absl::string_view partner, const Query& qu
                             absl::StrJoin(d.refusals, "; ", [](std::string* out, const Refusal& r) {
                               out->append(r.reason);
                             }));
+    if (refusing.size() > d.refusals.size()) {
+      absl::StrAppend(&d.reason, "; and ", refusing.size() - d.refusals.size(),
+                      " more grants refuse");
+    }
   }
   return d;
 }

@@ -56,9 +56,15 @@ struct Decision {
   const Grant* grant = nullptr;
   const DenyRule* deny_rule = nullptr;  // the deny rule that refused, if one did
   Check denied_by = Check::kPartner;    // when denied: the check of the first refusal
-  std::vector<Refusal> refusals;        // when denied: one per refusing grant, by name
-  std::string reason;                   // the text the partner is given
+  // When denied: why, for the deny rule or for the first kMaxDescribedRefusals refusing
+  // grants by name (Explain() lists them all).
+  std::vector<Refusal> refusals;
+  size_t refusing_grants = 0;  // how many of the partner's grants refused
+  std::string reason;          // the text the partner is given
 };
+
+// Bounds the partner-facing reason when many grants refuse.
+inline constexpr size_t kMaxDescribedRefusals = 5;
 
 Decision Decide(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now);
 

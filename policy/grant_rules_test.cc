@@ -255,6 +255,15 @@ TEST_F(GrantRulesTest, CheckSpendsNothing) {
   EXPECT_EQ(gate_.budget().State("acme", *policy_.FindGrant("benchmark"), now).spent_micros, 0);
 }
 
+TEST_F(GrantRulesTest, ThePartnerIsToldWhatExplainSays) {
+  Query q = CarmakerQuery();
+  q.group_tags = {"site"};
+  Decision told = Ask("carmaker", q);
+  Explanation e = gate_.Explain(policy_, "carmaker", q, T("2026-06-15"));
+  EXPECT_EQ(e.decision.reason, told.reason);
+  EXPECT_THAT(e.ToString(), ::testing::EndsWith("=> denied: " + told.reason + "\n"));
+}
+
 TEST_F(GrantRulesTest, ExplainNamesEveryRuleAndTheOutcome) {
   Query q = BenchmarkQuery();
   q.aggregate = Aggregate::kSum;

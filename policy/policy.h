@@ -123,8 +123,8 @@ struct Grant {
   bool AllowsRatio(absl::string_view numerator, absl::string_view denominator) const;
   bool AllowsFilterTag(absl::string_view tag) const;
   bool AllowsGroupTag(absl::string_view tag) const;
-  // True when released groups can be below what the partner could see anyway, i.e. group
-  // sizes are enforced and released values are exact: the differencing guard applies.
+  // True for exact grants with minimum group sizes: subtracting their answers could get below
+  // the minimum, so the differencing guard applies (privacy grants pay with budget instead).
   bool NeedsDifferencingGuard() const { return !privacy && (min_records > 1 || min_series > 1); }
 };
 

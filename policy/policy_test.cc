@@ -50,8 +50,11 @@ TEST(PolicyBuilderTest, IndexesGrantsByPartnerThroughGroupsInNameOrder) {
 TEST(PolicyBuilderTest, DenyRulesForEveryoneApplyToEveryPartner) {
   PolicyBuilder b;
   b.AddGrant(MakeGrant("g", "acme"));
-  DenyRule everyone{"b-all", "x"};
-  DenyRule acme_only{"a-acme", "y"};
+  DenyRule everyone;
+  everyone.name = "b-all";
+  everyone.reason = "x";
+  DenyRule acme_only = everyone;
+  acme_only.name = "a-acme";
   acme_only.partner = "acme";
   b.AddDenyRule(everyone).AddDenyRule(acme_only);
   Policy p = std::move(b).Build().value();

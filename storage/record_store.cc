@@ -139,7 +139,7 @@ namespace {
 class SnapshotReader : public RecordStore::Reader {
  public:
   // `catalog` must be taken after the snapshot, so that it knows every series the snapshot
-  // holds records of (the writer publishes new series after writing them).
+  // holds records of (the writer publishes new series before writing them).
   SnapshotReader(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* records_cf,
                  rocksdb::ColumnFamilyHandle* rollups_cf, const rocksdb::Snapshot* snapshot,
                  std::shared_ptr<const SeriesCatalog> catalog)

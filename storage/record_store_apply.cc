@@ -7,7 +7,8 @@
 // per hour, day and month bucket (BucketDelta); read the stored buckets that can exist (start
 // at or below the high-water mark), merge, and recompute a bucket's min or max only when a
 // replaced value was that extreme (hour from raw records, day from hours, month from days).
-// Runs under writer_mu_; in-memory state changes only after the write succeeded.
+// Runs under writer_mu_; the writer's state changes only after the write succeeded (new
+// series are published just before it and withdrawn if it fails; see step 7).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -452,17 +453,32 @@ absl::StatusOr<ImportOutcome> RecordStore::Impl::Apply(const RecordBatch& batch)
   }
   const uint64_t record_count = this->record_count() + outcome.inserted;
   write.Put(meta_, kMetaRecordCount, EncodeU64(record_count));
-  CAIRN_RETURN_IF_ERROR(db_->Write(&write));
 
-  // ---- 7. Commit in-memory state. ----
+  // ---- 7. Publish new series, write, commit. ----
+  // New series are published before the write: a reader takes its RocksDB snapshot first and
+  // the catalog second, so a snapshot holding this batch comes with a catalog holding its
+  // series. If the write fails they are withdrawn; meanwhile a reader may see them without
+  // records, which is harmless.
   outcome.new_series = new_series.size();
+  std::shared_ptr<const SeriesCatalog> previous_catalog;
+  if (!new_series.empty()) {
+    previous_catalog = catalog();
+    std::shared_ptr<const SeriesCatalog> next = previous_catalog->WithSeries(new_series);
+    absl::MutexLock lock(&mu_);
+    catalog_ = std::move(next);
+  }
+  absl::Status written = db_->Write(&write);
+  if (!written.ok()) {
+    if (previous_catalog != nullptr) {
+      absl::MutexLock lock(&mu_);
+      catalog_ = std::move(previous_catalog);
+    }
+    return written;
+  }
   high_water_.resize(known_series + new_series.size(), kNoRecords);
   for (const Change& c : changes) high_water_[c.sid] = std::max(high_water_[c.sid], c.ts);
   for (auto& [encoded, id] : new_ids) ids_by_encoding_.emplace(encoded, id);
-  std::shared_ptr<const SeriesCatalog> next_catalog;
-  if (!new_series.empty()) next_catalog = catalog()->WithSeries(std::move(new_series));
   absl::MutexLock lock(&mu_);
-  if (next_catalog != nullptr) catalog_ = std::move(next_catalog);
   records_ = record_count;
   return outcome;
 }

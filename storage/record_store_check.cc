@@ -85,7 +85,7 @@ class Checker {
 
   bool InLevel(int l) const {
     rocksdb::Iterator* it = stored_[l].get();
-    return it->Valid() && it->key().size() > 0 && it->key()[0] == static_cast<char>(l);
+    return it->Valid() && !it->key().empty() && it->key()[0] == static_cast<char>(l);
   }
 
   std::string BucketName(int l, SeriesId sid, Timestamp start) const {

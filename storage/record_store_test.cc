@@ -1,12 +1,15 @@
 #include "storage/record_store.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/keys.h"
@@ -368,6 +371,50 @@ TEST_F(RecordStoreTest, CheckConsistencyReportsProgress) {
   EXPECT_TRUE(store_->CheckConsistency([&](double f) { reported.push_back(f); }).ok());
   ASSERT_FALSE(reported.empty());
   EXPECT_EQ(reported.back(), 1.0);
+}
+
+// Batch i writes value i to one key of series a and of series b, and creates a new series.
+// Readers running meanwhile must always see a and b agree, in records and in rollups.
+TEST_F(RecordStoreTest, ReadersSeeWholeBatchesWhileTheWriterRuns) {
+  constexpr int kBatches = 40;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= kBatches; ++i) {
+      BatchBuilder b;
+      b.Add("energy", kA, 0, i).Add("energy", kB, 0, i);
+      b.Add("energy", {{"product", absl::StrCat("new", i)}}, 0, i);
+      EXPECT_TRUE(store_->Apply(b.Build()).ok());
+    }
+    done = true;
+  });
+  int checks = 0;
+  while (!done || checks == 0) {
+    auto reader = store_->NewReader();
+    std::vector<double> values, hour_sums;
+    for (const auto& s : reader->FindSeries("energy", {{"product", {"a", "b"}}})) {
+      ASSERT_TRUE(
+          reader->ScanRecords(s.id, 0, 1, [&](Timestamp, double v) { values.push_back(v); }).ok());
+      ASSERT_TRUE(reader
+                      ->ScanRollups(s.id, RollupLevel::kHour, 0, kMicrosPerHour,
+                                    [&](Timestamp, const Aggregates& a) {
+                                      hour_sums.push_back(a.sum.ToDouble());
+                                    })
+                      .ok());
+    }
+    ASSERT_EQ(values.size(), hour_sums.size());
+    if (!values.empty()) {
+      ASSERT_EQ(values.size(), 2u);
+      EXPECT_EQ(values[0], values[1]);
+      EXPECT_EQ(hour_sums[0], values[0]);
+      EXPECT_EQ(hour_sums[1], values[0]);
+      // Every series created by the batches this reader sees is in its catalog.
+      EXPECT_GE(reader->FindSeries("energy", {}).size(), 2 + static_cast<size_t>(values[0]));
+    }
+    ++checks;
+  }
+  writer.join();
+  EXPECT_EQ(store_->Stats().series, 2u + kBatches);
+  ExpectConsistent();
 }
 
 TEST_F(RecordStoreTest, SecondStoreOnTheSameDirectoryIsRefused) {

@@ -7,14 +7,19 @@
 #ifndef CAIRN_DAEMON_ADMIN_SERVICE_H_
 #define CAIRN_DAEMON_ADMIN_SERVICE_H_
 
+#include "daemon/participant_identity.h"
+#include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
 #include "protocol/admin.capnp.h"
+#include "storage/partner_store.h"
 
 namespace cairn {
 
 class AdminService final : public proto::Admin::Server {
  public:
-  explicit AdminService(const ServiceContext& context) : context_(context) {}
+  AdminService(const ServiceContext& context, const ParticipantIdentity& me, PartnerStore& partners,
+               PartnerPlane& plane)
+      : context_(context), me_(me), partners_(partners), plane_(plane) {}
 
   kj::Promise<void> status(StatusContext call) override;
   kj::Promise<void> metrics(MetricsContext call) override;
@@ -22,9 +27,20 @@ class AdminService final : public proto::Admin::Server {
   kj::Promise<void> importBatch(ImportBatchContext call) override;
   kj::Promise<void> query(QueryContext call) override;
   kj::Promise<void> checkConsistency(CheckConsistencyContext call) override;
+  kj::Promise<void> identity(IdentityContext call) override;
+  kj::Promise<void> addPartner(AddPartnerContext call) override;
+  kj::Promise<void> listPartners(ListPartnersContext call) override;
+  kj::Promise<void> revokePartner(RevokePartnerContext call) override;
+  kj::Promise<void> allowMetrics(AllowMetricsContext call) override;
+  kj::Promise<void> askPeer(AskPeerContext call) override;
 
  private:
+  void FillPartner(const Partner& partner, proto::PartnerInfo::Builder out);
+
   const ServiceContext& context_;
+  const ParticipantIdentity& me_;
+  PartnerStore& partners_;
+  PartnerPlane& plane_;
 };
 
 }  // namespace cairn

@@ -87,6 +87,20 @@ const std::vector<Field>& Fields() {
       IntField("storage", "write_buffer_mb", &Config::write_buffer_mb, 4, 4096),
       BoolField("storage", "sync", &Config::sync),
       IntField("query", "threads", &Config::query_threads, 1, 64),
+      StringField("partners", "listen", &Config::listen,
+                  [](const std::string& v) {
+                    return v.empty() || (v.rfind(':') != std::string::npos && v.size() < 256)
+                               ? absl::OkStatus()
+                               : absl::InvalidArgumentError(
+                                     "must be HOST:PORT (e.g. \"0.0.0.0:7443\") or \"\"");
+                  }),
+      IntField("partners", "max_request_age_seconds", &Config::max_request_age_seconds, 1, 86400),
+      IntField("partners", "handshake_timeout_seconds", &Config::handshake_timeout_seconds, 1, 300),
+      IntField("partners", "max_connections_per_partner", &Config::max_connections_per_partner, 1,
+               1024),
+      IntField("partners", "max_calls_in_flight", &Config::max_calls_in_flight, 1, 4096),
+      IntField("partners", "max_message_kib", &Config::max_message_kib, 16, 1 << 20),
+      IntField("partners", "ask_timeout_seconds", &Config::ask_timeout_seconds, 1, 3600),
       StringField("log", "level", &Config::log_level,
                   [](const std::string& v) {
                     LogLevel level;
@@ -160,16 +174,19 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   return ParseConfig(buffer.str(), path);
 }
 
-std::string DefaultConfigText(absl::string_view name) {
-  std::string quoted = absl::StrReplaceAll(name, {{"\\", "\\\\"}, {"\"", "\\\""}});
-  return absl::StrCat(R"(# cairnd configuration, written by `cairnctl init`.
+std::string DefaultConfigText(absl::string_view name, absl::string_view listen) {
+  auto quote = [](absl::string_view v) {
+    return absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}});
+  };
+  std::string quoted = quote(name);
+  std::string text = absl::StrCat(R"(# cairnd configuration, written by `cairnctl init`.
 # Every setting below shows its default; uncomment and edit to change it, then restart cairnd.
 # An unknown or misspelt setting stops cairnd with an error naming its line.
 
 [participant]
 # The name partners see for this company. Identity is the key, not this name.
 name = ")",
-                      quoted, R"("
+                                  quoted, R"("
 
 [admin]
 # Unix socket for cairnctl, relative to the data dir. Created with mode 0600; a connection
@@ -187,10 +204,32 @@ name = ")",
 # Threads that run queries next to the single import writer.
 # threads = 2
 
+[partners]
+# Where partners' daemons connect (mutual TLS; only registered partners get through).
+# Loopback by default: set e.g. "0.0.0.0:7443" and open that TCP port to your partners.
+# "" turns the partner listener off.
+# listen = "127.0.0.1:7443"
+# A signed request older (or further in the future) than this is refused as stale.
+# max_request_age_seconds = 300
+# A peer that has not completed the TLS handshake by then is disconnected.
+# handshake_timeout_seconds = 10
+# Limits that protect this daemon from a misbehaving partner; a partner that breaks one is
+# disconnected while others keep being served.
+# max_connections_per_partner = 4
+# max_calls_in_flight = 16
+# max_message_kib = 1024
+# How long this daemon waits for a partner it asks (cairnctl query --peer).
+# ask_timeout_seconds = 30
+
 [log]
 # debug, info, warning or error.
 # level = "info"
 )");
+  if (!listen.empty()) {
+    text = absl::StrReplaceAll(text, {{"# listen = \"127.0.0.1:7443\"",
+                                       absl::StrCat("listen = \"", quote(listen), "\"")}});
+  }
+  return text;
 }
 
 }  // namespace cairn

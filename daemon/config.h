@@ -30,6 +30,15 @@ struct Config {
   // [query]
   int64_t query_threads = 2;
 
+  // [partners]
+  std::string listen = "127.0.0.1:7443";  // "" disables the partner listener
+  int64_t max_request_age_seconds = 300;  // freshness window for signed requests
+  int64_t handshake_timeout_seconds = 10;
+  int64_t max_connections_per_partner = 4;
+  int64_t max_calls_in_flight = 16;  // per connection
+  int64_t max_message_kib = 1024;    // largest message a partner may send
+  int64_t ask_timeout_seconds = 30;  // when this daemon asks a partner
+
   // [log]
   std::string log_level = "info";
 };
@@ -40,8 +49,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view text, absl::string_view pat
 // Reads and parses the file; NotFound if it does not exist.
 absl::StatusOr<Config> LoadConfig(const std::string& path);
 
-// The file `cairnctl init` writes: every setting with its default and a comment.
-std::string DefaultConfigText(absl::string_view name);
+// The file `cairnctl init` writes: every setting with its default and a comment. A non-empty
+// `listen` is written as the partner listener's address instead of the commented default.
+std::string DefaultConfigText(absl::string_view name, absl::string_view listen = "");
 
 }  // namespace cairn
 

@@ -19,12 +19,30 @@ TEST(Config, DefaultTextParsesToDefaults) {
   EXPECT_EQ(c->block_cache_mb, 64);
 }
 
+TEST(Config, DefaultTextCanSetTheListenAddress) {
+  absl::StatusOr<Config> c = ParseConfig(DefaultConfigText("x", "127.0.0.1:0"), "cairnd.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "127.0.0.1:0");
+}
+
 TEST(Config, ReadsSettings) {
   absl::StatusOr<Config> c = ParseConfig(
       "[participant]\nname = \"x\"\n[storage]\nsync = false\nblock_cache_mb = 128\n", "f");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_FALSE(c->sync);
   EXPECT_EQ(c->block_cache_mb, 128);
+}
+
+TEST(Config, PartnerSettings) {
+  absl::StatusOr<Config> c = ParseConfig(
+      "[participant]\nname = \"x\"\n[partners]\nlisten = \"0.0.0.0:9000\"\n"
+      "max_calls_in_flight = 3\n",
+      "f");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->max_calls_in_flight, 3);
+  EXPECT_THAT(ErrorOf("[participant]\nname = \"x\"\n[partners]\nlisten = \"nowhere\"\n").message(),
+              HasSubstr("partners.listen: must be HOST:PORT"));
 }
 
 TEST(Config, UnknownKeyNamesLine) {

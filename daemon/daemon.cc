@@ -11,6 +11,8 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "daemon/admin_service.h"
+#include "daemon/partner_plane.h"
+#include "daemon/partner_service.h"
 
 namespace cairn {
 namespace {
@@ -57,6 +59,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
   if (ParseLogLevel(daemon->config_.log_level, &level)) SetLogLevel(level);
 
   CAIRN_ASSIGN_OR_RETURN(daemon->lock_, DataDirLock::Acquire(daemon->dir_));
+  absl::StatusOr<ParticipantIdentity> identity = LoadParticipantIdentity(daemon->dir_);
+  if (!identity.ok()) {
+    return absl::Status(
+        identity.status().code(),
+        absl::StrCat("cannot load this participant's identity: ", identity.status().message()));
+  }
+  daemon->identity_ = std::make_unique<ParticipantIdentity>(*std::move(identity));
   Database::Options db_options;
   db_options.path = daemon->dir_.DbPath();
   db_options.block_cache_bytes = static_cast<size_t>(daemon->config_.block_cache_mb) << 20;
@@ -64,6 +73,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
   db_options.sync = daemon->config_.sync;
   CAIRN_ASSIGN_OR_RETURN(daemon->database_, Database::Open(db_options));
   CAIRN_ASSIGN_OR_RETURN(daemon->store_, RecordStore::Open(daemon->database_.get()));
+  CAIRN_ASSIGN_OR_RETURN(daemon->partners_, PartnerStore::Open(daemon->database_.get()));
+  daemon->nonces_ = std::make_unique<NonceStore>(daemon->database_.get());
   daemon->writer_ = std::make_unique<WorkerThread>();
   daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
   daemon->context_ = ServiceContext{&daemon->config_,
@@ -81,6 +92,8 @@ Daemon::~Daemon() {
   writer_.reset();
   readers_.reset();
   store_.reset();
+  partners_.reset();
+  nonces_.reset();
   database_.reset();
   lock_.reset();
 }
@@ -105,9 +118,29 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   umask(old_umask);
   chmod(socket_path.c_str(), 0600);
 
-  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_));
-  CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' from ", dir_.root(),
-                 "; admin socket ", socket_path);
+  PartnerService partner_service(context_, *identity_, *nonces_);
+  PartnerPlane plane(context_, io, *partners_, partner_service, *identity_);
+  CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
+  CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
+  AdminListener admin(kj::mv(receiver),
+                      kj::heap<AdminService>(context_, *identity_, *partners_, plane));
+  CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
+                 identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
+  CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
+                 plane.bound_address().empty() ? std::string("off")
+                                               : "on " + plane.bound_address() + " (mutual TLS)",
+                 ", ", partners_->Active().size(), " active");
+  // Forget nonces too old to matter, every minute.
+  kj::Function<kj::Promise<void>()> prune_loop;
+  prune_loop = [&]() -> kj::Promise<void> {
+    return io.provider->getTimer()
+        .afterDelay(60 * kj::SECONDS)
+        .then([&] { return partner_service.PruneNonces(); })
+        .then([&] { return prune_loop(); });
+  };
+  auto pruning = prune_loop().eagerlyEvaluate([](kj::Exception&& e) {
+    CAIRN_LOG_WARNING("nonce pruning stopped: ", e.getDescription().cStr());
+  });
 
   auto signaled = io.unixEventPort.onSignal(SIGTERM)
                       .exclusiveJoin(io.unixEventPort.onSignal(SIGINT))
@@ -116,11 +149,13 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                       });
   auto stopped = stop.then([] { CAIRN_LOG_INFO("stop requested, shutting down"); });
   absl::Status result = absl::OkStatus();
-  auto serving = admin.Run().then([] {},
-                                  [&result](kj::Exception&& e) {
-                                    result = absl::InternalError(absl::StrCat(
-                                        "admin listener failed: ", e.getDescription().cStr()));
-                                  });
+  auto serving = admin.Run()
+                     .exclusiveJoin(plane.Serve())
+                     .then([] {},
+                           [&result](kj::Exception&& e) {
+                             result = absl::InternalError(
+                                 absl::StrCat("listener failed: ", e.getDescription().cStr()));
+                           });
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
   return result;

@@ -17,9 +17,12 @@
 #include "absl/status/statusor.h"
 #include "daemon/config.h"
 #include "daemon/data_dir.h"
+#include "daemon/participant_identity.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
 #include "storage/database.h"
+#include "storage/nonce_store.h"
+#include "storage/partner_store.h"
 #include "storage/record_store.h"
 
 namespace cairn {
@@ -27,7 +30,8 @@ namespace cairn {
 class Daemon {
  public:
   // NotFound if DIR has no config ("run cairnctl init"); InvalidArgument for a bad config;
-  // FailedPrecondition if another cairnd holds the dir; storage errors as the store reports.
+  // FailedPrecondition if another cairnd holds the dir; identity and storage errors as
+  // reported by their loaders.
   static absl::StatusOr<std::unique_ptr<Daemon>> Open(const std::string& data_dir);
   ~Daemon();
 
@@ -44,6 +48,9 @@ class Daemon {
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<Database> database_;
   std::unique_ptr<RecordStore> store_;
+  std::unique_ptr<PartnerStore> partners_;
+  std::unique_ptr<NonceStore> nonces_;
+  std::unique_ptr<ParticipantIdentity> identity_;
   std::unique_ptr<WorkerThread> writer_;
   std::unique_ptr<WorkerPool> readers_;
   ServiceContext context_;

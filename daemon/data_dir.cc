@@ -47,7 +47,7 @@ std::string DataDir::SocketPath(absl::string_view socket_name) const {
   return absl::StrCat(root_, "/", socket_name);
 }
 
-absl::Status DataDir::Initialize(absl::string_view name) const {
+absl::Status DataDir::Initialize(absl::string_view name, absl::string_view listen) const {
   if (mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
     return ErrnoError("cannot create data dir", root_);
   }
@@ -65,7 +65,7 @@ absl::Status DataDir::Initialize(absl::string_view name) const {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return ErrnoError("cannot write", tmp);
-    out << DefaultConfigText(name);
+    out << DefaultConfigText(name, listen);
     out.flush();
     if (!out) return ErrnoError("cannot write", tmp);
   }

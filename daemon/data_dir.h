@@ -5,6 +5,8 @@
 //   DIR/db/           RocksDB
 //   DIR/cairnd.sock   admin socket for cairnctl (mode 0600)
 //   DIR/cairnd.lock   held (flock) by the running daemon; holds its pid
+//   DIR/identity.key  the participant's Ed25519 identity (mode 0600, never printed)
+//   DIR/identity.crt  its self-signed certificate, which partners pin
 //
 // The directory is created with mode 0700. Functions are thread-safe; a DataDirLock must be
 // released by the thread-agnostic destructor only once.
@@ -27,12 +29,15 @@ class DataDir {
   std::string ConfigPath() const { return root_ + "/cairnd.toml"; }
   std::string DbPath() const { return root_ + "/db"; }
   std::string LockPath() const { return root_ + "/cairnd.lock"; }
+  std::string IdentityKeyPath() const { return root_ + "/identity.key"; }
+  std::string CertificatePath() const { return root_ + "/identity.crt"; }
   // `socket_name` comes from the config ([admin] socket); absolute names are used as they are.
   std::string SocketPath(absl::string_view socket_name) const;
 
   // Creates the directory (0700) and a default config naming the participant.
   // FailedPrecondition if DIR already holds a config; the directory may exist if empty.
-  absl::Status Initialize(absl::string_view name) const;
+  // `listen` (optional) sets the partner listener's address in the config.
+  absl::Status Initialize(absl::string_view name, absl::string_view listen = "") const;
 
  private:
   std::string root_;  // absolute

@@ -84,8 +84,12 @@ std::string DescribeQuery(const Query& q) {
   std::string out = q.aggregate == Aggregate::kRatio
                         ? absl::StrCat("ratio(", q.metric, " / ", q.ratio_denominator, ")")
                         : absl::StrCat(AggregateName(q.aggregate), "(", q.metric, ")");
-  absl::StrAppend(&out, " [", q.from == kMinTimestamp ? "start" : FormatTimestamp(q.from), ", ",
-                  q.to == kMaxTimestamp ? "end" : FormatTimestamp(q.to), ")");
+  if (q.from == kMinTimestamp && q.to == kMaxTimestamp) {
+    absl::StrAppend(&out, " over all time");
+  } else {
+    absl::StrAppend(&out, " [", q.from == kMinTimestamp ? "start" : FormatTimestamp(q.from),
+                    ", ", q.to == kMaxTimestamp ? "end" : FormatTimestamp(q.to), ")");
+  }
   for (const TagFilter& f : q.filters) {
     absl::StrAppend(&out, " where ", f.tag, "=", absl::StrJoin(f.values, ","));
   }

@@ -39,7 +39,8 @@ kj::Exception StatusToException(const absl::Status& status) {
 
 absl::Status ExceptionToStatus(const kj::Exception& exception) {
   absl::string_view text(exception.getDescription().cStr(), exception.getDescription().size());
-  absl::ConsumePrefix(&text, "remote exception: ");
+  while (absl::ConsumePrefix(&text, "remote exception: ")) {
+  }
   for (absl::StatusCode code : kCodes) {
     std::string prefix = CodeName(code) + ": ";
     if (absl::StartsWith(text, prefix)) {

@@ -17,6 +17,12 @@ TEST(RpcStatus, StripsRemotePrefix) {
   EXPECT_EQ(ExceptionToStatus(e), absl::NotFoundError("unknown metric 'x'"));
 }
 
+TEST(RpcStatus, StripsEveryHopsPrefix) {
+  kj::Exception e(kj::Exception::Type::FAILED, __FILE__, __LINE__,
+                  kj::str("remote exception: remote exception: PERMISSION_DENIED: no"));
+  EXPECT_EQ(ExceptionToStatus(e), absl::PermissionDeniedError("no"));
+}
+
 TEST(RpcStatus, DisconnectIsUnavailable) {
   kj::Exception e(kj::Exception::Type::DISCONNECTED, __FILE__, __LINE__, kj::str("EOF"));
   EXPECT_EQ(ExceptionToStatus(e).code(), absl::StatusCode::kUnavailable);

@@ -53,7 +53,7 @@ class CanonicalReader {
   template <typename T>
   absl::StatusOr<typename T::Reader> Root(const char* what) {
     typename T::Reader root;
-    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { root = reader_->getRoot<T>(); })) {
+    KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { root = reader_->getRoot<T>(); })) {
       return absl::InvalidArgumentError(
           absl::StrCat(what, ": malformed: ", e->getDescription().cStr()));
     }
@@ -66,8 +66,8 @@ class CanonicalReader {
       : words_(kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word))) {
     std::memcpy(words_.begin(), bytes.data(), bytes.size());
     segments_[0] = words_.asPtr();
-    reader_ = kj::heap<capnp::SegmentArrayMessageReader>(
-        kj::arrayPtr(segments_, 1), EnvelopeReaderOptions());
+    reader_ = kj::heap<capnp::SegmentArrayMessageReader>(kj::arrayPtr(segments_, 1),
+                                                         EnvelopeReaderOptions());
   }
   kj::Array<capnp::word> words_;
   kj::ArrayPtr<const capnp::word> segments_[1];
@@ -79,7 +79,7 @@ class CanonicalReader {
 template <typename Fn>
 absl::Status Decoding(const char* what, Fn&& fn) {
   absl::Status status;
-  KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { status = fn(); })) {
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { status = fn(); })) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": malformed: ", e->getDescription().cStr()));
   }
@@ -146,8 +146,8 @@ absl::StatusOr<QueryRequestInfo> OpenQueryRequest(const SignedBytes& request) {
     return absl::InvalidArgumentError(absl::StrCat("signature: ", sig.status().message()));
   }
   CAIRN_RETURN_IF_ERROR(Verify(*requester, absl::StrCat(kRequestDomain, request.payload), *sig));
-  return QueryRequestInfo{std::move(query), *requester,    *target,
-                          std::move(nonce), issued_at, Sha256(request.payload)};
+  return QueryRequestInfo{std::move(query), *requester, *target,
+                          std::move(nonce), issued_at,  Sha256(request.payload)};
 }
 
 absl::StatusOr<SignedBytes> SignAttestation(const Identity& attester, const AttestationInfo& info) {
@@ -206,8 +206,9 @@ absl::StatusOr<AttestationInfo> VerifySignedResult(const SignedBytes& result) {
     return absl::InvalidArgumentError(absl::StrCat("signature: ", sig.status().message()));
   }
   CAIRN_RETURN_IF_ERROR(Verify(*attester, absl::StrCat(kResultDomain, result.payload), *sig));
-  return AttestationInfo{std::move(query), std::move(rows),  *attester,   std::move(attester_name),
-                         *requester,       std::move(request_hash), answered_at, std::move(protection)};
+  return AttestationInfo{
+      std::move(query), std::move(rows),         *attester,   std::move(attester_name),
+      *requester,       std::move(request_hash), answered_at, std::move(protection)};
 }
 
 std::string EncodeSignedResult(const SignedBytes& result) {
@@ -250,9 +251,8 @@ absl::StatusOr<SignedBytes> DearmorSignedResult(absl::string_view text) {
         absl::StrCat("not a Cairn signed result (expected a '", kArmorBegin, "' block)"));
   }
   std::string b64;
-  for (absl::string_view line :
-       absl::StrSplit(text.substr(begin + kArmorBegin.size(), end - begin - kArmorBegin.size()),
-                      '\n')) {
+  for (absl::string_view line : absl::StrSplit(
+           text.substr(begin + kArmorBegin.size(), end - begin - kArmorBegin.size()), '\n')) {
     absl::StrAppend(&b64, absl::StripAsciiWhitespace(line));
   }
   std::string bin(b64.size(), '\0');

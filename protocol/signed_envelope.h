@@ -40,7 +40,7 @@ struct QueryRequestInfo {
   PublicKey target;
   std::string nonce;  // kNonceBytes
   Timestamp issued_at = 0;
-  std::string hash;   // SHA-256 of the payload
+  std::string hash;  // SHA-256 of the payload
 };
 
 // Builds and signs a request from `requester` to `target`, with a fresh nonce.

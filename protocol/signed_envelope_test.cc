@@ -21,8 +21,9 @@ class EnvelopeTest : public ::testing::Test {
   }
   SignedBytes Result() {
     QueryRequestInfo request = *OpenQueryRequest(Request());
-    AttestationInfo info{query_, {}, supplier_.public_key(), "Supplier", customer_.public_key(),
-                         request.hash, 2000, {}};
+    AttestationInfo info{
+        query_, {}, supplier_.public_key(), "Supplier", customer_.public_key(), request.hash,
+        2000,   {}};
     info.result.group_tags = {"product"};
     info.result.rows.push_back({std::nullopt, {"P1"}, 1.25, 100, 2});
     info.protection.grant = "cbam";
@@ -94,7 +95,8 @@ TEST_F(EnvelopeTest, ARequestCannotPassForAResult) {
 }
 
 TEST_F(EnvelopeTest, GarbageIsAClearError) {
-  EXPECT_THAT(DearmorSignedResult("hello").status().message(), HasSubstr("not a Cairn signed result"));
+  EXPECT_THAT(DearmorSignedResult("hello").status().message(),
+              HasSubstr("not a Cairn signed result"));
   EXPECT_FALSE(DecodeSignedResult(std::string(7, 'x')).ok());
   EXPECT_FALSE(DecodeSignedResult(std::string(64, '\xff')).ok());
   EXPECT_FALSE(OpenQueryRequest({std::string(16, '\0'), std::string(64, '\0')}).ok());

@@ -36,8 +36,8 @@ absl::StatusOr<bool> NonceStore::Seen(absl::string_view requester, absl::string_
   return true;
 }
 
-void NonceStore::Remember(absl::string_view requester, absl::string_view nonce,
-                          Timestamp issued_at, rocksdb::WriteBatch* batch) const {
+void NonceStore::Remember(absl::string_view requester, absl::string_view nonce, Timestamp issued_at,
+                          rocksdb::WriteBatch* batch) const {
   batch->Put(db_->handle(Family::kNonces), Key(requester, nonce, issued_at), "");
 }
 

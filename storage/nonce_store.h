@@ -32,8 +32,7 @@ class NonceStore {
   absl::Status Prune(Timestamp cutoff) const;
 
  private:
-  static std::string Key(absl::string_view requester, absl::string_view nonce,
-                         Timestamp issued_at);
+  static std::string Key(absl::string_view requester, absl::string_view nonce, Timestamp issued_at);
   Database* db_;
 };
 

@@ -59,7 +59,8 @@ absl::StatusOr<std::unique_ptr<PartnerStore>> PartnerStore::Open(Database* db) {
   std::unique_ptr<rocksdb::Iterator> it(
       db->db()->NewIterator(rocksdb::ReadOptions(), db->handle(Family::kPartners)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    absl::StatusOr<Partner> p = DecodePartner(absl::string_view(it->value().data(), it->value().size()));
+    absl::StatusOr<Partner> p =
+        DecodePartner(absl::string_view(it->value().data(), it->value().size()));
     if (!p.ok()) {
       return absl::DataLossError(
           absl::StrCat("partner '", it->key().ToString(), "': ", p.status().message()));
@@ -112,9 +113,8 @@ absl::Status PartnerStore::Add(Partner partner) {
                        "); revoke it first to register a new certificate"));
     }
     if (p.fingerprint == partner.fingerprint) {
-      return absl::AlreadyExistsError(absl::StrCat("the key ", partner.fingerprint,
-                                                   " is already registered as partner '",
-                                                   p.name, "'"));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "the key ", partner.fingerprint, " is already registered as partner '", p.name, "'"));
     }
   }
   partner.revoked_at.reset();
@@ -125,8 +125,8 @@ absl::Status PartnerStore::Revoke(absl::string_view name, Timestamp now) {
   std::optional<Partner> p = Find(name);
   if (!p) return absl::NotFoundError(absl::StrCat("no partner named '", name, "'"));
   if (!p->active()) {
-    return absl::FailedPreconditionError(absl::StrCat("partner '", name, "' was already revoked at ",
-                                                      FormatTimestamp(*p->revoked_at)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "partner '", name, "' was already revoked at ", FormatTimestamp(*p->revoked_at)));
   }
   p->revoked_at = now;
   return Put(*p);

@@ -27,11 +27,11 @@
 namespace cairn {
 
 struct Partner {
-  std::string name;             // local handle: [a-z0-9][a-z0-9._-]{0,63}
-  std::string fingerprint;      // "ed25519:..." of the certificate's key
-  std::string display_name;     // the certificate's O
-  std::string certificate_pem;  // as registered
-  std::string endpoint;         // "host:port" where its cairnd listens; may be empty
+  std::string name;                          // local handle: [a-z0-9][a-z0-9._-]{0,63}
+  std::string fingerprint;                   // "ed25519:..." of the certificate's key
+  std::string display_name;                  // the certificate's O
+  std::string certificate_pem;               // as registered
+  std::string endpoint;                      // "host:port" where its cairnd listens; may be empty
   std::vector<std::string> allowed_metrics;  // pre-policy allow-list; empty: nothing
   Timestamp added_at = 0;
   std::optional<Timestamp> revoked_at;

@@ -66,7 +66,8 @@ TEST_F(PartnerStoreTest, RevokedPartnerIsKeptButNoLongerTrusted) {
 }
 
 TEST_F(PartnerStoreTest, RejectsBadNamesAndUnknownPartners) {
-  EXPECT_EQ(store_->Add(Make("Acme Steel", "ed25519:a")).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Add(Make("Acme Steel", "ed25519:a")).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->Revoke("nobody", 1).code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->SetAllowedMetrics("nobody", {"energy"}).code(), absl::StatusCode::kNotFound);
 }

@@ -137,6 +137,123 @@ absl::Status AdminClient::CheckConsistency() {
   });
 }
 
+namespace {
+
+PartnerView ToView(proto::PartnerInfo::Reader p) {
+  PartnerView v;
+  v.name = p.getName();
+  v.fingerprint = p.getFingerprint();
+  v.display_name = p.getDisplayName();
+  v.endpoint = p.getEndpoint();
+  v.certificate_pem = p.getCertificatePem();
+  for (auto m : p.getAllowedMetrics()) v.allowed_metrics.emplace_back(m);
+  v.added_at = p.getAddedAt();
+  v.revoked = p.getRevoked();
+  v.revoked_at = p.getRevokedAt();
+  v.not_after = p.getNotAfter();
+  v.connections = p.getConnections();
+  return v;
+}
+
+}  // namespace
+
+absl::StatusOr<IdentityView> AdminClient::Identity() {
+  IdentityView v;
+  absl::Status s = Guard([&]() -> absl::Status {
+    auto response = admin_.identityRequest().send().wait(io_.waitScope);
+    auto id = response.getIdentity();
+    v.name = id.getName();
+    v.fingerprint = id.getFingerprint();
+    v.certificate_pem = id.getCertificatePem();
+    v.not_after = id.getNotAfter();
+    v.listen = id.getListen();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return v;
+}
+
+absl::StatusOr<PartnerView> AdminClient::AddPartner(const std::string& name,
+                                                    const std::string& cert_pem,
+                                                    const std::string& endpoint,
+                                                    const std::string& fingerprint,
+                                                    const std::vector<std::string>& allow_metrics) {
+  PartnerView v;
+  absl::Status s = Guard([&]() -> absl::Status {
+    auto request = admin_.addPartnerRequest();
+    request.setName(name);
+    request.setCertificatePem(cert_pem);
+    request.setEndpoint(endpoint);
+    request.setFingerprint(fingerprint);
+    auto metrics = request.initAllowMetrics(allow_metrics.size());
+    for (size_t i = 0; i < allow_metrics.size(); ++i) metrics.set(i, allow_metrics[i]);
+    v = ToView(request.send().wait(io_.waitScope).getPartner());
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return v;
+}
+
+absl::StatusOr<std::vector<PartnerView>> AdminClient::ListPartners() {
+  std::vector<PartnerView> out;
+  absl::Status s = Guard([&]() -> absl::Status {
+    auto response = admin_.listPartnersRequest().send().wait(io_.waitScope);
+    for (auto p : response.getPartners()) out.push_back(ToView(p));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<uint32_t> AdminClient::RevokePartner(const std::string& name) {
+  uint32_t closed = 0;
+  absl::Status s = Guard([&]() -> absl::Status {
+    auto request = admin_.revokePartnerRequest();
+    request.setName(name);
+    closed = request.send().wait(io_.waitScope).getClosedConnections();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return closed;
+}
+
+absl::Status AdminClient::AllowMetrics(const std::string& name,
+                                       const std::vector<std::string>& metrics) {
+  return Guard([&]() -> absl::Status {
+    auto request = admin_.allowMetricsRequest();
+    request.setName(name);
+    auto list = request.initMetrics(metrics.size());
+    for (size_t i = 0; i < metrics.size(); ++i) list.set(i, metrics[i]);
+    request.send().wait(io_.waitScope);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<PeerAnswerView> AdminClient::AskPeer(const std::string& peer, const Query& query) {
+  PeerAnswerView v;
+  absl::Status s = Guard([&]() -> absl::Status {
+    auto request = admin_.askPeerRequest();
+    request.setPeer(peer);
+    ToProto(query, request.initQuery());
+    auto response = request.send().wait(io_.waitScope);
+    auto a = response.getAnswer();
+    v.signed_result = std::string(reinterpret_cast<const char*>(a.getSignedResult().begin()),
+                                  a.getSignedResult().size());
+    absl::StatusOr<QueryResult> result = FromProto(a.getResult());
+    if (!result.ok()) return result.status();
+    v.result = *std::move(result);
+    v.attester_name = a.getAttesterName();
+    v.attester_fingerprint = a.getAttesterFingerprint();
+    v.answered_at = a.getAnsweredAt();
+    v.grant = a.getGrant();
+    v.noise = a.getNoise();
+    v.suppressed_groups = a.getSuppressedGroups();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return v;
+}
+
 kj::Promise<ImportOutcome> AdminClient::SendBatch(const RecordBatch& batch) {
   auto request = admin_.importBatchRequest(
       capnp::MessageSize{batch.points.size() * 3 + batch.series.size() * 16 + 64, 0});

@@ -27,6 +27,27 @@ struct DaemonStatusInfo {
   uint64_t uptime_seconds = 0, records = 0, series = 0, disk_bytes = 0;
 };
 
+struct PartnerView {
+  std::string name, fingerprint, display_name, endpoint, certificate_pem;
+  std::vector<std::string> allowed_metrics;
+  Timestamp added_at = 0, revoked_at = 0, not_after = 0;
+  bool revoked = false;
+  uint32_t connections = 0;
+};
+
+struct IdentityView {
+  std::string name, fingerprint, certificate_pem, listen;
+  Timestamp not_after = 0;
+};
+
+struct PeerAnswerView {
+  std::string signed_result;  // canonical SignedResult bytes
+  QueryResult result;
+  std::string attester_name, attester_fingerprint, grant, noise;
+  Timestamp answered_at = 0;
+  uint64_t suppressed_groups = 0;
+};
+
 class AdminClient {
  public:
   static absl::StatusOr<std::unique_ptr<AdminClient>> Connect(const std::string& data_dir);
@@ -38,6 +59,16 @@ class AdminClient {
   absl::StatusOr<QueryResult> RunQuery(const Query& query);
   // OK when rollups match raw records; DataLoss with the daemon's findings otherwise.
   absl::Status CheckConsistency();
+
+  absl::StatusOr<IdentityView> Identity();
+  absl::StatusOr<PartnerView> AddPartner(const std::string& name, const std::string& cert_pem,
+                                         const std::string& endpoint,
+                                         const std::string& fingerprint,
+                                         const std::vector<std::string>& allow_metrics);
+  absl::StatusOr<std::vector<PartnerView>> ListPartners();
+  absl::StatusOr<uint32_t> RevokePartner(const std::string& name);
+  absl::Status AllowMetrics(const std::string& name, const std::vector<std::string>& metrics);
+  absl::StatusOr<PeerAnswerView> AskPeer(const std::string& peer, const Query& query);
 
   // Sends one batch; the promise resolves when the daemon has made it durable, and rejects
   // with the daemon's error otherwise (use FromKj to read it).

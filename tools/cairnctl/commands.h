@@ -1,0 +1,32 @@
+// cairnctl's subcommands, registered on the CLI11 app by area. Each command sets
+// `Globals::exit_code` (0 ok, 1 failure) after printing what happened.
+#ifndef CAIRN_TOOLS_CAIRNCTL_COMMANDS_H_
+#define CAIRN_TOOLS_CAIRNCTL_COMMANDS_H_
+
+#include <functional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "tools/cairnctl/admin_client.h"
+
+namespace cairn {
+
+struct Globals {
+  std::string data_dir = ".";
+  int exit_code = 0;
+};
+
+// init, status, import, query (local and --peer), metric, fsck.
+void AddDataCommands(CLI::App& app, Globals& globals);
+// identity, partner, verify.
+void AddPartnerCommands(CLI::App& app, Globals& globals);
+
+// Shared helpers.
+int Fail(absl::string_view command, const absl::Status& status);
+int WithClient(const std::string& data_dir, absl::string_view command,
+               const std::function<int(AdminClient&)>& fn);
+
+}  // namespace cairn
+
+#endif  // CAIRN_TOOLS_CAIRNCTL_COMMANDS_H_

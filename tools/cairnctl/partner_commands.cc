@@ -1,0 +1,263 @@
+// cairnctl commands about identity and partners: identity (show, rotate), partner (add, list,
+// show, revoke, allow), and verify (check a kept signed result offline).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "crypto/certificate.h"
+#include "crypto/hash.h"
+#include "daemon/data_dir.h"
+#include "daemon/participant_identity.h"
+#include "protocol/signed_envelope.h"
+#include "tools/cairnctl/commands.h"
+#include "tools/cairnctl/result_format.h"
+
+namespace cairn {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Date(Timestamp t) { return t == 0 ? "-" : FormatTimestamp(t); }
+
+struct PartnerFlags {
+  bool cert_only = false;
+  int cert_days = 365;
+  std::string name, cert_file, endpoint, fingerprint;
+  std::vector<std::string> metrics;
+  std::string verify_file, expect, verify_format = "table";
+};
+
+void PrintPartner(const PartnerView& p) {
+  std::cout << absl::StrFormat(
+      "partner      %s\nname         %s\nfingerprint  %s\nendpoint     %s\nstatus       %s\n"
+      "added        %s\ncertificate  valid until %s\nconnections  %d live\nmetrics      %s\n",
+      p.name, p.display_name, p.fingerprint, p.endpoint.empty() ? "-" : p.endpoint,
+      p.revoked ? "revoked " + Date(p.revoked_at) : "active", Date(p.added_at), Date(p.not_after),
+      p.connections,
+      p.allowed_metrics.empty() ? "(none allowed yet)" : absl::StrJoin(p.allowed_metrics, ", "));
+}
+
+std::vector<std::string> SplitList(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipWhitespace())) {
+      out.emplace_back(part);
+    }
+  }
+  return out;
+}
+
+int Verify(const PartnerFlags& f) {
+  absl::StatusOr<std::string> text = ReadFile(f.verify_file);
+  if (!text.ok()) return Fail("verify", text.status());
+  auto reject = [&](const absl::Status& s) {
+    std::cerr << "REJECTED " << f.verify_file << ": " << s.message() << "\n";
+    return 1;
+  };
+  absl::StatusOr<SignedBytes> signed_result = DearmorSignedResult(*text);
+  if (!signed_result.ok()) return reject(signed_result.status());
+  absl::StatusOr<AttestationInfo> info = VerifySignedResult(*signed_result);
+  if (!info.ok()) return reject(info.status());
+  if (!f.expect.empty()) {
+    absl::StatusOr<Fingerprint> expected = Fingerprint::Parse(f.expect);
+    if (!expected.ok()) return Fail("verify", expected.status());
+    if (*expected != info->attester.fingerprint()) {
+      return reject(absl::UnauthenticatedError(
+          absl::StrCat("signed by ", info->attester.fingerprint().ToString(),
+                       ", not by the expected ", expected->ToString())));
+    }
+  }
+  std::cout << "verified: signed by \"" << info->attester_name << "\" ("
+            << info->attester.fingerprint().ToString() << ")\n"
+            << "  answered   " << FormatTimestamp(info->answered_at) << "\n"
+            << "  requester  " << info->requester.fingerprint().ToString() << "\n"
+            << "  request    sha256 " << HexEncode(info->request_hash) << "\n"
+            << "  query      " << DescribeQuery(info->query) << "\n";
+  if (!info->protection.grant.empty()) {
+    std::cout << "  grant      " << info->protection.grant << " (policy version "
+              << info->protection.policy_version << ")\n"
+              << "  figures    "
+              << (info->protection.noise.empty() ? "exact" : info->protection.noise);
+    if (info->protection.suppressed_groups > 0) {
+      std::cout << "; " << info->protection.suppressed_groups << " small groups withheld";
+    }
+    std::cout << "\n";
+  }
+  if (!info->protection.audit_receipt.empty()) {
+    std::cout << "  receipt    " << HexEncode(info->protection.audit_receipt) << "\n";
+  }
+  std::cout << "\n"
+            << FormatResult(info->query, info->result, *ParseOutputFormat(f.verify_format), "");
+  return 0;
+}
+
+}  // namespace
+
+void AddPartnerCommands(CLI::App& app, Globals& g) {
+  static PartnerFlags f;
+
+  CLI::App* identity = app.add_subcommand(
+      "identity", "this participant's fingerprint and certificate, to give to partners");
+  identity->add_flag("--cert", f.cert_only, "print only the certificate (PEM)");
+  identity->callback([&g, identity] {
+    if (identity->get_subcommands().size() > 0) return;  // `identity rotate` ran instead
+    absl::StatusOr<ParticipantIdentity> id = LoadParticipantIdentity(DataDir(g.data_dir));
+    if (!id.ok()) {
+      g.exit_code = Fail("identity", id.status());
+      return;
+    }
+    if (!f.cert_only) {
+      std::cout << "fingerprint  " << id->certificate.fingerprint.ToString() << "\n"
+                << "name         " << id->certificate.organization << "\n"
+                << "valid        " << Date(id->certificate.not_before) << " .. "
+                << Date(id->certificate.not_after) << "\n\n";
+    }
+    std::cout << id->certificate_pem;
+  });
+  CLI::App* rotate = identity->add_subcommand(
+      "rotate", "replace the identity key and certificate (cairnd must be stopped)");
+  rotate->add_option("--cert-days", f.cert_days, "validity of the new certificate, in days")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  rotate->callback([&g] {
+    DataDir dir(g.data_dir);
+    absl::StatusOr<std::unique_ptr<DataDirLock>> lock = DataDirLock::Acquire(dir);
+    if (!lock.ok()) {
+      g.exit_code = Fail("identity rotate",
+                         absl::FailedPreconditionError(absl::StrCat(
+                             lock.status().message(), "; stop it before rotating the key")));
+      return;
+    }
+    absl::StatusOr<ParticipantIdentity> old = LoadParticipantIdentity(dir);
+    if (!old.ok()) {
+      g.exit_code = Fail("identity rotate", old.status());
+      return;
+    }
+    absl::Status s =
+        CreateParticipantIdentity(dir, old->certificate.organization, f.cert_days, true);
+    absl::StatusOr<ParticipantIdentity> now = LoadParticipantIdentity(dir);
+    if (!s.ok() || !now.ok()) {
+      g.exit_code = Fail("identity rotate", s.ok() ? now.status() : s);
+      return;
+    }
+    std::cout << "new identity " << now->certificate.fingerprint.ToString() << "\n"
+              << "  (was " << old->certificate.fingerprint.ToString()
+              << "; the old files are kept as identity.key.old / identity.crt.old)\n"
+              << "Send " << dir.CertificatePath()
+              << " to every partner; each registers it again (partner revoke, then partner "
+                 "add). Then start cairnd.\n";
+  });
+
+  CLI::App* partner = app.add_subcommand("partner", "register, list, show and revoke partners");
+  partner->require_subcommand(1);
+  CLI::App* add = partner->add_subcommand("add", "register a partner by its certificate");
+  add->add_option("name", f.name, "local name for the partner, e.g. acme-steel")->required();
+  add->add_option("--cert", f.cert_file,
+                  "the partner's certificate (PEM), from `cairnctl identity`")
+      ->required();
+  add->add_option("--endpoint", f.endpoint, "HOST:PORT where the partner's cairnd listens");
+  add->add_option("--fingerprint", f.fingerprint,
+                  "the fingerprint the partner told you out of band; must match the certificate");
+  add->add_option("--allow-metric", f.metrics,
+                  "a metric this partner may ask about until a policy is in force (repeatable)");
+  add->callback([&g] {
+    absl::StatusOr<std::string> pem = ReadFile(f.cert_file);
+    if (!pem.ok()) {
+      g.exit_code = Fail("partner add", pem.status());
+      return;
+    }
+    g.exit_code = WithClient(g.data_dir, "partner add", [&pem](AdminClient& c) {
+      absl::StatusOr<PartnerView> p =
+          c.AddPartner(f.name, *pem, f.endpoint, f.fingerprint, SplitList(f.metrics));
+      if (!p.ok()) return Fail("partner add", p.status());
+      std::cout << "registered partner " << p->name << " (" << p->fingerprint << ")\n";
+      if (f.fingerprint.empty()) {
+        std::cout << "  not pinned by --fingerprint: confirm this fingerprint with the partner "
+                     "out of band\n";
+      }
+      return 0;
+    });
+  });
+  CLI::App* list = partner->add_subcommand("list", "registered partners");
+  list->callback([&g] {
+    g.exit_code = WithClient(g.data_dir, "partner list", [](AdminClient& c) {
+      absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
+      if (!all.ok()) return Fail("partner list", all.status());
+      if (all->empty()) {
+        std::cout << "no partners registered (cairnctl partner add NAME --cert FILE)\n";
+        return 0;
+      }
+      std::cout << absl::StrFormat("%-20s %-40s %-22s %-8s %s\n", "PARTNER", "FINGERPRINT",
+                                   "ENDPOINT", "STATUS", "CONNECTIONS");
+      for (const PartnerView& p : *all) {
+        std::cout << absl::StrFormat("%-20s %-40s %-22s %-8s %d\n", p.name, p.fingerprint,
+                                     p.endpoint.empty() ? "-" : p.endpoint,
+                                     p.revoked ? "revoked" : "active", p.connections);
+      }
+      return 0;
+    });
+  });
+  CLI::App* show = partner->add_subcommand("show", "one partner in detail");
+  show->add_option("name", f.name, "the partner")->required();
+  show->callback([&g] {
+    g.exit_code = WithClient(g.data_dir, "partner show", [](AdminClient& c) {
+      absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
+      if (!all.ok()) return Fail("partner show", all.status());
+      for (const PartnerView& p : *all) {
+        if (p.name == f.name) {
+          PrintPartner(p);
+          return 0;
+        }
+      }
+      return Fail("partner show",
+                  absl::NotFoundError(absl::StrCat("no partner named '", f.name, "'")));
+    });
+  });
+  CLI::App* revoke = partner->add_subcommand(
+      "revoke", "stop trusting a partner now; its live connections are closed");
+  revoke->add_option("name", f.name, "the partner")->required();
+  revoke->callback([&g] {
+    g.exit_code = WithClient(g.data_dir, "partner revoke", [](AdminClient& c) {
+      absl::StatusOr<uint32_t> closed = c.RevokePartner(f.name);
+      if (!closed.ok()) return Fail("partner revoke", closed.status());
+      std::cout << "revoked partner " << f.name << "; closed " << *closed << " live connections\n";
+      return 0;
+    });
+  });
+  CLI::App* allow = partner->add_subcommand(
+      "allow", "set the metrics a partner may ask about (until a policy is in force)");
+  allow->add_option("name", f.name, "the partner")->required();
+  allow->add_option("--metrics", f.metrics, "comma-separated metrics; empty allows none")
+      ->required();
+  allow->callback([&g] {
+    g.exit_code = WithClient(g.data_dir, "partner allow", [](AdminClient& c) {
+      absl::Status s = c.AllowMetrics(f.name, SplitList(f.metrics));
+      if (!s.ok()) return Fail("partner allow", s);
+      std::cout << "partner " << f.name << " may ask about: "
+                << (f.metrics.empty() ? "nothing" : absl::StrJoin(SplitList(f.metrics), ", "))
+                << "\n";
+      return 0;
+    });
+  });
+
+  CLI::App* verify = app.add_subcommand(
+      "verify", "check a kept signed result offline: who attested what, and when");
+  verify->add_option("file", f.verify_file, "file written by `cairnctl query --peer --out`")
+      ->required();
+  verify->add_option("--expect", f.expect, "fail unless signed by this fingerprint");
+  verify->add_option("-f,--format", f.verify_format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  verify->callback([&g] { g.exit_code = Verify(f); });
+}
+
+}  // namespace cairn

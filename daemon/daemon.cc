@@ -66,6 +66,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
         absl::StrCat("cannot load this participant's identity: ", identity.status().message()));
   }
   daemon->identity_ = std::make_unique<ParticipantIdentity>(*std::move(identity));
+  Timestamp now = NowMicros();
+  const CertificateInfo& cert = daemon->identity_->certificate;
+  if (now >= cert.not_after || now < cert.not_before) {
+    CAIRN_LOG_WARNING("this participant's certificate is valid only from ",
+                      FormatTimestamp(cert.not_before), " to ", FormatTimestamp(cert.not_after),
+                      ": partners will refuse it; stop cairnd and run `cairnctl identity rotate`");
+  } else if (cert.not_after - now < 30 * kMicrosPerDay) {
+    CAIRN_LOG_WARNING("this participant's certificate expires on ",
+                      FormatTimestamp(cert.not_after), "; plan `cairnctl identity rotate`");
+  }
   Database::Options db_options;
   db_options.path = daemon->dir_.DbPath();
   db_options.block_cache_bytes = static_cast<size_t>(daemon->config_.block_cache_mb) << 20;

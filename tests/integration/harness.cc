@@ -103,12 +103,42 @@ CommandResult Cairnctl(const std::string& dir, const std::vector<std::string>& a
   return RunCommand(RunfilePath("tools/cairnctl/cairnctl"), full);
 }
 
-std::string InitDataDir(const std::string& name, const std::string& participant) {
+std::string InitDataDir(const std::string& name, const std::string& participant,
+                        const std::string& listen) {
   std::string dir = FreshDir(name);
   rmdir(dir.c_str());
-  CommandResult r = Cairnctl(dir, {"init", "--name", participant});
-  if (r.exit_code != 0) ADD_FAILURE_AT(__FILE__, __LINE__);
+  CommandResult r = Cairnctl(dir, {"init", "--name", participant, "--listen", listen});
+  if (r.exit_code != 0) ADD_FAILURE() << "cairnctl init failed: " << r.err;
   return dir;
+}
+
+void WriteTextFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << contents;
+}
+
+std::string ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void SetConfig(const std::string& dir, const std::string& key, const std::string& value) {
+  std::string path = dir + "/cairnd.toml";
+  std::string text = ReadTextFile(path);
+  std::string out;
+  bool done = false;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!done && (line.rfind("# " + key + " = ", 0) == 0 || line.rfind(key + " = ", 0) == 0)) {
+      line = key + " = " + value;
+      done = true;
+    }
+    out += line + "\n";
+  }
+  if (!done) ADD_FAILURE() << "no setting " << key << " in " << path;
+  WriteTextFile(path, out);
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -136,9 +166,9 @@ absl::Status DaemonProcess::Start() {
       pid_ = -1;
       return absl::InternalError(absl::StrCat("cairnd exited at start: ", Log()));
     }
-    auto client = Connect();
-    if (client.ok() && (*client)->Status().ok()) return absl::OkStatus();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // A subprocess, so that a test may hold its own kj event loop meanwhile.
+    if (Cairnctl(dir_, {"status"}).exit_code == 0) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   Kill();
   return absl::DeadlineExceededError(absl::StrCat("cairnd did not answer in 20 s: ", Log()));

@@ -62,8 +62,18 @@ class DaemonProcess {
   pid_t pid_ = -1;
 };
 
-// Creates and initialises a data dir named `name` for participant `participant`.
-std::string InitDataDir(const std::string& name, const std::string& participant = "Test Plant");
+// Creates and initialises a data dir named `name` for participant `participant`. The partner
+// listener binds a free loopback port unless `listen` says otherwise.
+std::string InitDataDir(const std::string& name, const std::string& participant = "Test Plant",
+                        const std::string& listen = "127.0.0.1:0");
+
+// Sets `key = value` in the data dir's config (replacing its commented default). `value` is
+// TOML ("2", "true", "\"x\"").
+void SetConfig(const std::string& dir, const std::string& key, const std::string& value);
+
+// Writes `contents` to `path`.
+void WriteTextFile(const std::string& path, const std::string& contents);
+std::string ReadTextFile(const std::string& path);
 
 }  // namespace cairn::testing
 

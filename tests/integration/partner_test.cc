@@ -1,0 +1,421 @@
+// Two (or three) daemons on loopback: a supplier answers a customer over mutual TLS with
+// signed, sealed results. Every refusal the issue names is checked beside the allowed path:
+// unknown, revoked (also while connected), wrongly pinned, expired and not-yet-valid peers;
+// replays on the same connection, a new one and after a restart; stale requests; tampered,
+// re-signed and mis-sealed results; and the limits that keep one peer from hurting others.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <kj/async-io.h>
+
+#include <chrono>
+#include <thread>
+
+#include "crypto/certificate.h"
+#include "crypto/tls.h"
+#include "daemon/participant_identity.h"
+#include "daemon/partner_service.h"
+#include "daemon/peer_client.h"
+#include "nlohmann/json.hpp"
+#include "protocol/rpc_status.h"
+#include "tests/integration/harness.h"
+
+namespace cairn::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const char kSupplierCsv[] =
+    "timestamp,site,line,product,metric,value,unit\n"
+    "2026-01-05T08:00:00Z,gent,L1,P1,co2e_scope1,120,kg\n"
+    "2026-01-05T09:00:00Z,gent,L1,P1,units_produced,40,count\n"
+    "2026-01-06T08:00:00Z,gent,L1,P2,co2e_scope1,300,kg\n"
+    "2026-01-06T09:00:00Z,gent,L1,P2,units_produced,60,count\n"
+    "2026-01-06T09:00:00Z,gent,L1,P2,energy,1,MWh\n";
+
+std::string Listen(const std::string& dir) {
+  CommandResult r = Cairnctl(dir, {"partner", "list"});  // ensures the daemon answers
+  (void)r;
+  std::string log = ReadTextFile(dir + "/cairnd.test.log");
+  size_t at = log.rfind("partners on ");
+  if (at == std::string::npos) return "";
+  size_t end = log.find(' ', at + 12);
+  return log.substr(at + 12, end - at - 12);
+}
+
+std::string Fingerprint(const std::string& dir) {
+  return LoadParticipantIdentity(DataDir(dir))->certificate.fingerprint.ToString();
+}
+
+class PartnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    supplier_dir_ = InitDataDir("supplier", "Gent Steel");
+    customer_dir_ = InitDataDir("customer", "Autowerk AG");
+  }
+  void Start() {
+    supplier_ = std::make_unique<DaemonProcess>(supplier_dir_);
+    customer_ = std::make_unique<DaemonProcess>(customer_dir_);
+    ASSERT_TRUE(supplier_->Start().ok()) << supplier_->Log();
+    ASSERT_TRUE(customer_->Start().ok()) << customer_->Log();
+    WriteTextFile(supplier_dir_ + "/plant.csv", kSupplierCsv);
+    ASSERT_EQ(Cairnctl(supplier_dir_, {"import", supplier_dir_ + "/plant.csv"}).exit_code, 0);
+  }
+  // The supplier registers the customer (allowed co2e and units); the customer registers the
+  // supplier with its endpoint.
+  void Introduce() {
+    CommandResult a = Cairnctl(supplier_dir_, {"partner", "add", "autowerk", "--cert",
+                                               customer_dir_ + "/identity.crt", "--fingerprint",
+                                               Fingerprint(customer_dir_), "--allow-metric",
+                                               "co2e_scope1", "--allow-metric", "units_produced"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    CommandResult b = Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
+                                               supplier_dir_ + "/identity.crt", "--endpoint",
+                                               Listen(supplier_dir_)});
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+  }
+  CommandResult Ask(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"query", "--peer", "gent", "--metric", "co2e_scope1",
+                                     "--ratio-to", "units_produced", "--group-by", "product",
+                                     "--format", "json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Cairnctl(customer_dir_, args);
+  }
+
+  std::string supplier_dir_, customer_dir_;
+  std::unique_ptr<DaemonProcess> supplier_, customer_;
+};
+
+TEST_F(PartnerTest, CustomerAsksKeepsAndVerifiesTheSignedAnswer) {
+  Start();
+  Introduce();
+  std::string kept = customer_dir_ + "/answer.txt";
+  CommandResult r = Ask({"--out", kept});
+  ASSERT_EQ(r.exit_code, 0) << r.err << customer_->Log() << supplier_->Log();
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["rows"].size(), 2u);
+  EXPECT_EQ(doc["rows"][0]["product"], "P1");
+  EXPECT_EQ(doc["rows"][0]["value"], 3.0);  // 120 kg / 40 units
+  EXPECT_EQ(doc["rows"][1]["value"], 5.0);  // 300 kg / 60 units
+  EXPECT_THAT(r.err, HasSubstr("signature verified"));
+
+  CommandResult v = RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
+                               {"verify", kept, "--expect", Fingerprint(supplier_dir_)});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_THAT(v.out, HasSubstr("signed by \"Gent Steel\""));
+  EXPECT_THAT(v.out, HasSubstr(Fingerprint(customer_dir_)));  // the requester
+  EXPECT_THAT(v.out, HasSubstr("P2"));
+}
+
+TEST_F(PartnerTest, AMetricOffTheAllowListIsDeniedWithAReason) {
+  Start();
+  Introduce();
+  CommandResult r = Cairnctl(customer_dir_, {"query", "--peer", "gent", "--metric", "energy"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("partner 'gent' refused: partner 'autowerk' may not ask about "
+                               "metric energy"));
+}
+
+TEST_F(PartnerTest, AnUnknownPeerFailsTheHandshake) {
+  Start();
+  // The customer knows the supplier, but the supplier never registered the customer.
+  ASSERT_EQ(Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
+                                     supplier_dir_ + "/identity.crt", "--endpoint",
+                                     Listen(supplier_dir_)})
+                .exit_code,
+            0);
+  CommandResult r = Ask();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(supplier_->Log(), HasSubstr("TLS handshake failed"));
+}
+
+TEST_F(PartnerTest, AMismatchedFingerprintIsRefusedAtRegistration) {
+  Start();
+  CommandResult r = Cairnctl(supplier_dir_, {"partner", "add", "autowerk", "--cert",
+                                             customer_dir_ + "/identity.crt", "--fingerprint",
+                                             Fingerprint(supplier_dir_)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("fingerprint mismatch"));
+}
+
+TEST_F(PartnerTest, AServerOtherThanThePinnedOneIsRefused) {
+  std::string impostor_dir = InitDataDir("impostor", "Gent Steel");
+  Start();
+  DaemonProcess impostor(impostor_dir);
+  ASSERT_TRUE(impostor.Start().ok());
+  // The impostor trusts the customer, and the customer's entry for "gent" points at the
+  // impostor's address — but pins the real supplier's key.
+  ASSERT_EQ(Cairnctl(impostor_dir, {"partner", "add", "autowerk", "--cert",
+                                    customer_dir_ + "/identity.crt", "--allow-metric",
+                                    "co2e_scope1", "--allow-metric", "units_produced"})
+                .exit_code,
+            0);
+  ASSERT_EQ(Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
+                                     supplier_dir_ + "/identity.crt", "--endpoint",
+                                     Listen(impostor_dir)})
+                .exit_code,
+            0);
+  CommandResult r = Ask();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("cannot reach partner 'gent'"));
+}
+
+TEST_F(PartnerTest, RevokedPartnerIsDisconnectedWithinASecondAndRefusedAfterwards) {
+  Start();
+  Introduce();
+  ASSERT_EQ(Ask().exit_code, 0);  // leaves the customer's connection open
+  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out,
+              HasSubstr("1 live"));
+  auto before = std::chrono::steady_clock::now();
+  CommandResult revoke = Cairnctl(supplier_dir_, {"partner", "revoke", "autowerk"});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
+  EXPECT_THAT(revoke.out, HasSubstr("closed 1 live connections"));
+  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out, HasSubstr("0 live"));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1));
+  CommandResult r = Ask();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(supplier_->Log(), HasSubstr("TLS handshake failed"));
+}
+
+// Replaces a data dir's certificate by one for the same key with the given validity.
+void ReplaceCertificate(const std::string& dir, Timestamp not_before, Timestamp not_after) {
+  ParticipantIdentity id = *LoadParticipantIdentity(DataDir(dir));
+  std::string pem = *CertificateBuilder(id.identity)
+                         .SetDisplayName(id.certificate.organization)
+                         .SetValidity(not_before, not_after)
+                         .Build();
+  WriteTextFile(dir + "/identity.crt", pem);
+}
+
+TEST_F(PartnerTest, ExpiredAndNotYetValidCertificatesAreRefused) {
+  Start();
+  Introduce();
+  ASSERT_EQ(Ask().exit_code, 0);
+  Timestamp now = NowMicros();
+  Timestamp day = kMicrosPerDay;
+  for (auto [from, to] : {std::pair{now - 30 * day, now - day}, std::pair{now + day, now + 30 * day}}) {
+    customer_->Stop();
+    ReplaceCertificate(customer_dir_, from, to);
+    ASSERT_TRUE(customer_->Start().ok()) << customer_->Log();
+    CommandResult r = Ask();
+    EXPECT_EQ(r.exit_code, 1) << "validity " << FormatTimestamp(from) << ".." << FormatTimestamp(to);
+  }
+}
+
+// A hand-driven client holding the customer's key: what a hostile or buggy partner can send.
+class RawClient {
+ public:
+  RawClient(const std::string& my_dir, const std::string& server_dir)
+      : io_(kj::setupAsyncIo()), me_(*LoadParticipantIdentity(DataDir(my_dir))) {
+    server_ = *LoadParticipantIdentity(DataDir(server_dir));
+    tls_ = std::shared_ptr<MutualTls>(*MutualTlsBuilder(me_.identity, me_.certificate_pem)
+                                           .AddTrustedPeer(server_->certificate_pem)
+                                           .SetTimer(io_.provider->getTimer())
+                                           .Build());
+  }
+  absl::StatusOr<kj::Own<PeerConnection>> Connect(const std::string& endpoint) {
+    kj::Own<PeerConnection> c;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
+                  c = PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint,
+                                           server_->certificate.fingerprint, capnp::ReaderOptions())
+                          .wait(io_.waitScope);
+                })) {
+      return ExceptionToStatus(*e);
+    }
+    return c;
+  }
+  SignedBytes Sign(Timestamp at = NowMicros()) {
+    Query q;
+    q.metric = "co2e_scope1";
+    q.group_tags = {"product"};
+    return *SignQueryRequest(me_.identity, server_->certificate.public_key, q, at);
+  }
+  absl::StatusOr<std::string> Send(PeerConnection& c, const SignedBytes& request) {
+    std::string sealed;
+    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { sealed = c.Send(request).wait(io_.waitScope); })) {
+      return ExceptionToStatus(*e);
+    }
+    return sealed;
+  }
+  void Pump(int ms) {
+    io_.provider->getTimer().afterDelay(ms * kj::MILLISECONDS).wait(io_.waitScope);
+  }
+  kj::AsyncIoContext& io() { return io_; }
+  const ParticipantIdentity& me() const { return me_; }
+  const ParticipantIdentity& server() const { return *server_; }
+
+ private:
+  kj::AsyncIoContext io_;
+  ParticipantIdentity me_;
+  std::optional<ParticipantIdentity> server_;
+  std::shared_ptr<MutualTls> tls_;
+};
+
+TEST_F(PartnerTest, AReplayIsRefusedOnTheSameConnectionANewOneAndAfterARestart) {
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  SignedBytes request = client.Sign();
+  auto c1 = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(c1.ok()) << c1.status();
+  ASSERT_TRUE(client.Send(**c1, request).ok());
+  EXPECT_THAT(client.Send(**c1, request).status().message(), HasSubstr("replayed request"));
+  auto c2 = client.Connect(Listen(supplier_dir_));
+  EXPECT_THAT(client.Send(**c2, request).status().message(), HasSubstr("replayed request"));
+  *c1 = nullptr;
+  *c2 = nullptr;
+  supplier_->Stop();
+  ASSERT_TRUE(supplier_->Start().ok());
+  auto c3 = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(c3.ok()) << c3.status();
+  EXPECT_THAT(client.Send(**c3, request).status().message(), HasSubstr("replayed request"));
+  EXPECT_TRUE(client.Send(**c3, client.Sign()).ok()) << "a fresh request still passes";
+}
+
+TEST_F(PartnerTest, AStaleRequestIsRefused) {
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto c = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(c.ok()) << c.status();
+  absl::StatusOr<std::string> r = client.Send(**c, client.Sign(NowMicros() - 3600 * kMicrosPerSecond));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(r.status().message(), HasSubstr("stale request"));
+}
+
+TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
+  std::string stranger_dir = InitDataDir("stranger", "Someone Else");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto c = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(c.ok()) << c.status();
+  SignedBytes request = client.Sign();
+  absl::StatusOr<std::string> sealed = client.Send(**c, request);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  const PublicKey& supplier = client.server().certificate.public_key;
+  absl::StatusOr<VerifiedAnswer> good = OpenAnswer(client.me().identity, supplier, request, *sealed);
+  ASSERT_TRUE(good.ok()) << good.status();
+
+  // Sealed to someone else: only the customer can open it.
+  ParticipantIdentity stranger = *LoadParticipantIdentity(DataDir(stranger_dir));
+  EXPECT_EQ(OpenAnswer(stranger.identity, supplier, request, *sealed).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  // A flipped ciphertext byte.
+  std::string bad = *sealed;
+  bad[bad.size() / 2] ^= 1;
+  EXPECT_FALSE(OpenAnswer(client.me().identity, supplier, request, bad).ok());
+  // An answer to another request.
+  EXPECT_THAT(OpenAnswer(client.me().identity, supplier, client.Sign(), *sealed).status().message(),
+              HasSubstr("another request"));
+
+  // The kept file: a changed byte, and a signature swapped in from another answer.
+  std::string kept = customer_dir_ + "/kept.txt";
+  WriteTextFile(kept, ArmorSignedResult(good->signed_result));
+  auto verify = [&](const std::string& path) {
+    return RunCommand(RunfilePath("tools/cairnctl/cairnctl"), {"verify", path});
+  };
+  EXPECT_EQ(verify(kept).exit_code, 0);
+  SignedBytes changed = good->signed_result;
+  changed.payload[changed.payload.size() - 9] ^= 0x10;
+  WriteTextFile(kept, ArmorSignedResult(changed));
+  CommandResult r = verify(kept);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("REJECTED"));
+  SignedBytes other_request = client.Sign();
+  auto other = OpenAnswer(client.me().identity, supplier, other_request,
+                          *client.Send(**c, other_request));
+  ASSERT_TRUE(other.ok());
+  SignedBytes swapped = good->signed_result;
+  swapped.signature = other->signed_result.signature;
+  WriteTextFile(kept, ArmorSignedResult(swapped));
+  EXPECT_EQ(verify(kept).exit_code, 1);
+  // Re-signed by another key than the attester it names.
+  AttestationInfo info = good->attestation;
+  SignedBytes resigned = *SignAttestation(stranger.identity, info);
+  resigned.payload = good->signed_result.payload;
+  WriteTextFile(kept, ArmorSignedResult(resigned));
+  EXPECT_EQ(verify(kept).exit_code, 1);
+  // Signed by the stranger as itself: valid, but not by the expected key.
+  WriteTextFile(kept, ArmorSignedResult(*SignAttestation(stranger.identity, info)));
+  r = RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
+                 {"verify", kept, "--expect", Fingerprint(supplier_dir_)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not by the expected"));
+}
+
+TEST_F(PartnerTest, AnOversizedMessageDisconnectsOnlyThatPeer) {
+  SetConfig(supplier_dir_, "max_message_kib", "64");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto big = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(big.ok());
+  SignedBytes request = client.Sign();
+  request.payload += std::string(200 * 1024, 'x');
+  EXPECT_FALSE(client.Send(**big, request).ok());
+  client.Pump(100);
+  EXPECT_TRUE((*big)->broken());
+  auto next = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(client.Send(**next, client.Sign()).ok()) << "the daemon keeps serving";
+}
+
+TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
+  SetConfig(supplier_dir_, "max_calls_in_flight", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto c = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(c.ok());
+  std::vector<kj::Promise<void>> calls;
+  int failed = 0;
+  for (int i = 0; i < 20; ++i) {
+    calls.push_back((*c)->Send(client.Sign()).then([](std::string) {}, [&failed](kj::Exception&&) {
+      ++failed;
+    }));
+  }
+  for (auto& p : calls) p.wait(client.io().waitScope);
+  client.Pump(200);
+  EXPECT_GT(failed, 0);
+  EXPECT_TRUE((*c)->broken());
+  EXPECT_THAT(supplier_->Log(), HasSubstr("calls in flight; disconnecting"));
+  auto again = client.Connect(Listen(supplier_dir_));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(client.Send(**again, client.Sign()).ok());
+}
+
+TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {
+  SetConfig(supplier_dir_, "max_connections_per_partner", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  std::vector<kj::Own<PeerConnection>> open;
+  for (int i = 0; i < 2; ++i) {
+    auto c = client.Connect(Listen(supplier_dir_));
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(client.Send(**c, client.Sign()).ok());
+    open.push_back(*std::move(c));
+  }
+  auto third = client.Connect(Listen(supplier_dir_));
+  if (third.ok()) EXPECT_FALSE(client.Send(**third, client.Sign()).ok());
+  EXPECT_THAT(supplier_->Log(), HasSubstr("already 2 connections open"));
+  EXPECT_TRUE(client.Send(*open[0], client.Sign()).ok()) << "existing connections keep working";
+}
+
+TEST_F(PartnerTest, ASilentPeerIsDroppedAfterTheHandshakeTimeout) {
+  SetConfig(supplier_dir_, "handshake_timeout_seconds", "1");
+  Start();
+  kj::AsyncIoContext io = kj::setupAsyncIo();
+  auto address = io.provider->getNetwork().parseAddress(Listen(supplier_dir_)).wait(io.waitScope);
+  auto stream = address->connect().wait(io.waitScope);
+  auto started = std::chrono::steady_clock::now();
+  char byte;
+  size_t n = stream->tryRead(&byte, 1, 1).wait(io.waitScope);  // blocks until the server closes
+  EXPECT_EQ(n, 0u);
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GT(waited, std::chrono::milliseconds(800));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -55,7 +55,7 @@ class CanonicalReader {
     typename T::Reader root;
     KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { root = reader_->getRoot<T>(); })) {
       return absl::InvalidArgumentError(
-          absl::StrCat(what, ": malformed: ", e->getDescription().cStr()));
+          absl::StrCat(what, " is damaged: it does not decode (", e->getDescription().cStr(), ")"));
     }
     return root;
   }
@@ -81,7 +81,7 @@ absl::Status Decoding(const char* what, Fn&& fn) {
   absl::Status status;
   KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { status = fn(); })) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, ": malformed: ", e->getDescription().cStr()));
+        absl::StrCat(what, " is damaged: it does not decode (", e->getDescription().cStr(), ")"));
   }
   return status;
 }

@@ -39,7 +39,7 @@ start_daemon() {
 
 PLANT="$WORK/gent-steel"
 step "A plant operator sets up cairnd beside the plant's data"
-run cairnctl init --data-dir "$PLANT" --name "Gent Steel Works"
+run cairnctl init --data-dir "$PLANT" --name "Gent Steel Works" --listen 127.0.0.1:0
 start_daemon "$PLANT"
 run cairnctl --data-dir "$PLANT" status
 
@@ -75,4 +75,38 @@ step "Rollups equal a scan of the raw records"
 run cairnctl --data-dir "$PLANT" fsck
 run cairnctl --data-dir "$PLANT" status
 
-step "Done: stopping cairnd (SIGTERM) and removing $WORK"
+# --- Partners: a customer asks the supplier over mutual TLS ------------------------------
+CUSTOMER="$WORK/autowerk"
+step "A customer (a carmaker) runs its own cairnd"
+run cairnctl init --data-dir "$CUSTOMER" --name "Autowerk AG" --listen 127.0.0.1:0
+start_daemon "$CUSTOMER"
+
+step "They exchange identities out of band: certificate file plus fingerprint"
+run cairnctl --data-dir "$PLANT" identity
+cairnctl --data-dir "$PLANT" identity --cert >"$WORK/gent.crt"
+cairnctl --data-dir "$CUSTOMER" identity --cert >"$WORK/autowerk.crt"
+CUSTOMER_FP=$(cairnctl --data-dir "$CUSTOMER" identity | awk '/^fingerprint/ {print $2}')
+PLANT_FP=$(cairnctl --data-dir "$PLANT" identity | awk '/^fingerprint/ {print $2}')
+PLANT_ENDPOINT=$(grep -o 'partners on [0-9.:]*' "$PLANT/cairnd.log" | awk '{print $3}')
+
+step "The supplier's steward registers the customer, pinning its fingerprint"
+run cairnctl --data-dir "$PLANT" partner add autowerk --cert "$WORK/autowerk.crt" \
+  --fingerprint "$CUSTOMER_FP" --allow-metric co2e_scope1 --allow-metric units_produced
+step "The customer registers the supplier and where to reach it"
+run cairnctl --data-dir "$CUSTOMER" partner add gent --cert "$WORK/gent.crt" \
+  --fingerprint "$PLANT_FP" --endpoint "$PLANT_ENDPOINT"
+
+step "The customer asks for the specific emissions of each product in January (CBAM)"
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric co2e_scope1 \
+  --ratio-to units_produced --group-by product --from 2026-01 --to 2026-02 \
+  --out "$WORK/gent-january.cbam"
+step "The signed answer can be stored, forwarded and checked offline by anyone"
+run cairnctl verify "$WORK/gent-january.cbam" --expect "$PLANT_FP"
+step "A changed byte is caught"
+sed '3s/./X/5' "$WORK/gent-january.cbam" >"$WORK/tampered.cbam"
+run cairnctl verify "$WORK/tampered.cbam" || true
+step "Anything the supplier did not allow is refused, with the reason"
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric energy --group-by line || true
+run cairnctl --data-dir "$PLANT" partner list
+
+step "Done: stopping both daemons (SIGTERM) and removing $WORK"

@@ -7,8 +7,10 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -318,6 +320,27 @@ TEST_F(AuditLogTest, CheckpointAttestsTheHeadAndIsSignedOverItsEncoding) {
 }
 
 // ---- Verification.
+
+TEST_F(AuditLogTest, VerifyWhileTheWriterAppendsSeesNoProblem) {
+  AppendEntries(5);
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 6; i <= 200; ++i) Append(Entry(i));
+    done = true;
+  });
+  int runs = 0;
+  while (!done || runs == 0) {
+    absl::Status s = Verify();
+    if (!s.ok()) {
+      ADD_FAILURE() << s;
+      break;
+    }
+    ++runs;
+  }
+  writer.join();
+  EXPECT_TRUE(Verify().ok());
+  EXPECT_EQ(report_.entries, 200u);
+}
 
 TEST_F(AuditLogTest, AnIntactLogVerifies) {
   AppendEntries(5);

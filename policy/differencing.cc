@@ -165,4 +165,30 @@ void DifferencingGuard::Record(absl::string_view partner, const Grant& grant,
   released_[Key(partner, grant.name)].push_back(std::move(groups));
 }
 
+std::vector<DifferencingGuard::RememberedQuery> DifferencingGuard::Export() const {
+  std::vector<std::string> keys;
+  for (const auto& [key, queries] : released_) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::vector<RememberedQuery> out;
+  for (const std::string& key : keys) {
+    size_t nul = key.find('\0');
+    std::string partner = key.substr(0, nul);
+    std::string grant = nul == std::string::npos ? "" : key.substr(nul + 1);
+    for (const std::vector<Footprint>& groups : released_.at(key)) {
+      out.push_back(RememberedQuery{partner, grant, groups});
+    }
+  }
+  return out;
+}
+
+void DifferencingGuard::Import(absl::string_view partner, absl::string_view grant,
+                               std::vector<Footprint> groups) {
+  if (groups.empty()) return;
+  released_[Key(partner, grant)].push_back(std::move(groups));
+}
+
+void DifferencingGuard::Forget(absl::string_view partner, absl::string_view grant) {
+  released_.erase(Key(partner, grant));
+}
+
 }  // namespace cairn

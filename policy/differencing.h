@@ -84,6 +84,23 @@ class DifferencingGuard {
   // Footprints remembered for `partner` under `grant`.
   size_t Remembered(absl::string_view partner, absl::string_view grant) const;
 
+  // ---- Persistence (storage/ledger_store.h saves each recorded query and replays it at
+  // start) and the owner's reset.
+  struct RememberedQuery {
+    std::string partner;
+    std::string grant;
+    std::vector<Footprint> groups;  // released together, as given to Record()
+  };
+  // Every remembered query, by partner and grant (sorted), each one's in recording order.
+  std::vector<RememberedQuery> Export() const;
+  // Remembers `groups` as an earlier query of `partner` under the grant named `grant`, as
+  // Record() did before a restart. It takes a name, not a Grant: only queries of grants that
+  // needed the guard were recorded, and a replay must not depend on today's policy.
+  void Import(absl::string_view partner, absl::string_view grant, std::vector<Footprint> groups);
+  // Forgets what was released to `partner` under `grant` (the owner's reset when the guard is
+  // full). Answers released before remain known to the partner: reset only deliberately.
+  void Forget(absl::string_view partner, absl::string_view grant);
+
  private:
   using Released = std::vector<std::vector<Footprint>>;  // per earlier query
   static std::string Key(absl::string_view partner, absl::string_view grant);

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -161,6 +162,40 @@ TEST_F(DifferencingTest, CounterErrorsPassThrough) {
     return absl::UnavailableError("snapshot gone");
   };
   EXPECT_EQ(Release({Q1({1, 2, 3, 4})}).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(DifferencingTest, AnImportedHistoryRefusesWhatTheOriginalRefuses) {
+  ASSERT_TRUE(Release({Q1({1, 2, 3, 4, 5})}).ok());
+  ASSERT_TRUE(Release({Q1({1}), Q1({2})}, "other-oem").ok());
+  DifferencingGuard restarted;
+  for (DifferencingGuard::RememberedQuery& q : guard_.Export()) {
+    restarted.Import(q.partner, q.grant, std::move(q.groups));
+  }
+  guard_ = std::move(restarted);
+  EXPECT_EQ(guard_.Remembered("oem", grant_.name), 1u);
+  EXPECT_EQ(guard_.Remembered("other-oem", grant_.name), 2u);
+  EXPECT_THAT(Release({Q1({1, 2, 3, 4})}), IsRefused());
+}
+
+TEST_F(DifferencingTest, ExportListsQueriesByPartnerInRecordingOrder) {
+  ASSERT_TRUE(Release({Q1({3})}, "b").ok());
+  ASSERT_TRUE(Release({Q1({1})}, "a").ok());
+  ASSERT_TRUE(Release({Q1({2})}, "b").ok());
+  std::vector<std::string> seen;
+  for (const auto& q : guard_.Export()) {
+    seen.push_back(absl::StrCat(q.partner, "/", q.grant, ":", q.groups[0].series[0]));
+  }
+  EXPECT_THAT(seen, ::testing::ElementsAre("a/supplier-benchmark:1", "b/supplier-benchmark:3",
+                                           "b/supplier-benchmark:2"));
+}
+
+TEST_F(DifferencingTest, ForgetClearsOnePartnersHistoryUnderOneGrant) {
+  ASSERT_TRUE(Release({Q1({1, 2, 3, 4, 5})}).ok());
+  ASSERT_TRUE(Release({Q1({1, 2, 3, 4, 5})}, "other-oem").ok());
+  guard_.Forget("oem", grant_.name);
+  EXPECT_EQ(guard_.Remembered("oem", grant_.name), 0u);
+  EXPECT_TRUE(Release({Q1({1, 2, 3, 4})}).ok());
+  EXPECT_THAT(Release({Q1({1, 2, 3, 4})}, "other-oem"), IsRefused());
 }
 
 TEST(SubtractTest, RemovesSeriesAndTimeIntoDisjointBoxes) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "base/random_source.h"
 
 namespace cairn {
 
@@ -35,15 +36,10 @@ uint64_t RandomUniform(uint64_t upper_bound);
 // An abstract source of uniform 64-bit values. Code that needs randomness but must be testable
 // with a seeded generator (the differential-privacy noise) takes one of these; production
 // passes a CsprngSource. Implementations say their own threading contract.
-class Uniform64Source {
- public:
-  virtual ~Uniform64Source() = default;
-  virtual uint64_t Next64() = 0;
-};
 
-// Uniform64Source backed by the CSPRNG. Stateless, so one instance may be shared by threads.
+// RandomSource backed by the CSPRNG. Stateless, so one instance may be shared by threads.
 // Also a UniformRandomBitGenerator, so it works with <random> and absl distributions.
-class CsprngSource final : public Uniform64Source {
+class CsprngSource final : public RandomSource {
  public:
   using result_type = uint64_t;
   static constexpr result_type min() { return 0; }

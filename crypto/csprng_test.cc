@@ -69,7 +69,7 @@ TEST(RandomUniformTest, HasNoModuloBias) {
 
 TEST(CsprngSourceTest, IsAUniformRandomBitGeneratorAndASource) {
   CsprngSource source;
-  Uniform64Source& abstract = source;
+  RandomSource& abstract = source;
   EXPECT_NE(abstract.Next64(), abstract.Next64());  // equal with p = 2^-64
   std::uniform_int_distribution<int> die(1, 6);
   for (int i = 0; i < 100; ++i) {

@@ -12,11 +12,11 @@ namespace {
 
 using Interval = std::pair<Timestamp, Timestamp>;
 
-bool HasSeries(const Footprint& f, SeriesId s) {
+bool HasSeries(const Footprint& f, FootprintSeries s) {
   return std::binary_search(f.series.begin(), f.series.end(), s);
 }
 
-bool SeriesIntersect(const std::vector<SeriesId>& a, const std::vector<SeriesId>& b) {
+bool SeriesIntersect(const std::vector<FootprintSeries>& a, const std::vector<FootprintSeries>& b) {
   auto i = a.begin();
   auto j = b.begin();
   while (i != a.end() && j != b.end()) {
@@ -52,9 +52,9 @@ std::string Describe(const Footprint& f) {
 Region Subtract(const Footprint& base, const std::vector<const Footprint*>& minus) {
   // Per series: what is left of [from, to) after removing the intervals of the footprints
   // that hold it. Series with the same leftover intervals share boxes.
-  std::map<std::vector<Interval>, std::vector<SeriesId>> by_leftover;
+  std::map<std::vector<Interval>, std::vector<FootprintSeries>> by_leftover;
   std::vector<Interval> cut;
-  for (SeriesId s : base.series) {
+  for (FootprintSeries s : base.series) {
     cut.clear();
     for (const Footprint* m : minus) {
       Timestamp from = std::max(m->from, base.from);

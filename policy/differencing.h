@@ -37,11 +37,12 @@
 
 namespace cairn {
 
-using SeriesId = uint64_t;
+// A series as the differencing guard sees it: an opaque number (the store's series id).
+using FootprintSeries = uint64_t;
 
 // The records of `series` (sorted, unique) with timestamps in [from, to).
 struct Footprint {
-  std::vector<SeriesId> series;
+  std::vector<FootprintSeries> series;
   Timestamp from = 0;
   Timestamp to = 0;
 

@@ -26,7 +26,7 @@ Timestamp T(const char* text) { return ParseTimeArg(text).value(); }
 class DifferencingTest : public ::testing::Test {
  protected:
   DifferencingTest() {
-    for (SeriesId s : {1, 2, 3, 4}) {
+    for (FootprintSeries s : {1, 2, 3, 4}) {
       for (Timestamp t = T("2026-01-01"); t < T("2026-04-01"); t += kMicrosPerDay) {
         records_[s].push_back(t);
       }
@@ -38,9 +38,9 @@ class DifferencingTest : public ::testing::Test {
     counter_ = [this](const Region& region) -> absl::StatusOr<RegionCount> {
       ++counted_;
       RegionCount n;
-      std::set<SeriesId> seen;
+      std::set<FootprintSeries> seen;
       for (const Footprint& box : region) {
-        for (SeriesId s : box.series) {
+        for (FootprintSeries s : box.series) {
           for (Timestamp t : records_[s]) {
             if (t >= box.from && t < box.to) {
               ++n.records;
@@ -54,7 +54,7 @@ class DifferencingTest : public ::testing::Test {
     };
   }
 
-  static Footprint Q1(std::vector<SeriesId> series) {
+  static Footprint Q1(std::vector<FootprintSeries> series) {
     return Footprint{std::move(series), T("2026-01-01"), T("2026-04-01")};
   }
   // Checks `groups` as the released groups of the next query and, if allowed, records them.
@@ -64,7 +64,7 @@ class DifferencingTest : public ::testing::Test {
     return s;
   }
 
-  std::map<SeriesId, std::vector<Timestamp>> records_;
+  std::map<FootprintSeries, std::vector<Timestamp>> records_;
   Grant grant_;
   RegionCounter counter_;
   int counted_ = 0;

@@ -31,17 +31,12 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "base/random_source.h"
 
 namespace cairn {
 
 // A source of independent, uniformly distributed 64-bit words. Production passes the
 // CSPRNG (libsodium randombytes_buf); tests pass a seeded generator and log the seed.
-class RandomSource {
- public:
-  virtual ~RandomSource() = default;
-  virtual uint64_t Next64() = 0;
-};
-
 // A scale t = num / den, both >= 1. Kept rational so that t = sensitivity / epsilon is exact.
 struct LaplaceScale {
   uint64_t num = 1;

@@ -82,13 +82,13 @@ std::string EncodeFootprints(const std::vector<Footprint>& groups) {
     w.I64(f.from);
     w.I64(f.to);
     w.U32(static_cast<uint32_t>(f.series.size()));
-    for (SeriesId s : f.series) w.U64(s);
+    for (FootprintSeries s : f.series) w.U64(s);
   }
   return out;
 }
 
-bool SortedUnique(const std::vector<SeriesId>& series) {
-  return std::adjacent_find(series.begin(), series.end(), std::greater_equal<SeriesId>()) ==
+bool SortedUnique(const std::vector<FootprintSeries>& series) {
+  return std::adjacent_find(series.begin(), series.end(), std::greater_equal<FootprintSeries>()) ==
          series.end();
 }
 
@@ -104,7 +104,7 @@ absl::StatusOr<std::vector<Footprint>> DecodeFootprints(absl::string_view value)
       return Malformed("footprint row");
     }
     f.series.resize(k);
-    for (SeriesId& s : f.series) r.U64(&s);
+    for (FootprintSeries& s : f.series) r.U64(&s);
     if (!SortedUnique(f.series)) return Malformed("footprint row (series not sorted)");
     groups.push_back(std::move(f));
   }

@@ -265,7 +265,7 @@ TEST_F(LedgerStoreTest, OversizedAnswersAndDoublePutsAreRefused) {
 class FootprintTest : public LedgerStoreTest {
  protected:
   FootprintTest() {
-    for (SeriesId s : {1, 2, 3, 4}) {
+    for (FootprintSeries s : {1, 2, 3, 4}) {
       for (Timestamp t = T("2026-01-01"); t < T("2026-04-01"); t += kMicrosPerDay) {
         records_[s].push_back(t);
       }
@@ -276,9 +276,9 @@ class FootprintTest : public LedgerStoreTest {
     grant_.min_series = 2;
     counter_ = [this](const Region& region) -> absl::StatusOr<RegionCount> {
       RegionCount n;
-      std::set<SeriesId> seen;
+      std::set<FootprintSeries> seen;
       for (const Footprint& box : region) {
-        for (SeriesId s : box.series) {
+        for (FootprintSeries s : box.series) {
           for (Timestamp t : records_[s]) {
             if (t >= box.from && t < box.to) {
               ++n.records;
@@ -292,7 +292,7 @@ class FootprintTest : public LedgerStoreTest {
     };
   }
 
-  static Footprint Q1(std::vector<SeriesId> series) {
+  static Footprint Q1(std::vector<FootprintSeries> series) {
     return Footprint{std::move(series), T("2026-01-01"), T("2026-04-01")};
   }
   // What the daemon does per query: check, then record in memory and in the same batch.
@@ -312,7 +312,7 @@ class FootprintTest : public LedgerStoreTest {
     ASSERT_TRUE(store_->LoadFootprints(&guard_).ok());
   }
 
-  std::map<SeriesId, std::vector<Timestamp>> records_;
+  std::map<FootprintSeries, std::vector<Timestamp>> records_;
   Grant grant_;
   RegionCounter counter_;
   DifferencingGuard guard_;

@@ -63,20 +63,20 @@ class PartnerTest : public ::testing::Test {
   // The supplier registers the customer (allowed co2e and units); the customer registers the
   // supplier with its endpoint.
   void Introduce() {
-    CommandResult a = Cairnctl(supplier_dir_, {"partner", "add", "autowerk", "--cert",
-                                               customer_dir_ + "/identity.crt", "--fingerprint",
-                                               Fingerprint(customer_dir_), "--allow-metric",
-                                               "co2e_scope1", "--allow-metric", "units_produced"});
+    CommandResult a = Cairnctl(
+        supplier_dir_, {"partner", "add", "autowerk", "--cert", customer_dir_ + "/identity.crt",
+                        "--fingerprint", Fingerprint(customer_dir_), "--allow-metric",
+                        "co2e_scope1", "--allow-metric", "units_produced"});
     ASSERT_EQ(a.exit_code, 0) << a.err;
-    CommandResult b = Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
-                                               supplier_dir_ + "/identity.crt", "--endpoint",
-                                               Listen(supplier_dir_)});
+    CommandResult b = Cairnctl(customer_dir_,
+                               {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
+                                "--endpoint", Listen(supplier_dir_)});
     ASSERT_EQ(b.exit_code, 0) << b.err;
   }
   CommandResult Ask(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"query", "--peer", "gent", "--metric", "co2e_scope1",
-                                     "--ratio-to", "units_produced", "--group-by", "product",
-                                     "--format", "json"};
+    std::vector<std::string> args = {
+        "query",          "--peer",     "gent",    "--metric", "co2e_scope1", "--ratio-to",
+        "units_produced", "--group-by", "product", "--format", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Cairnctl(customer_dir_, args);
   }
@@ -118,11 +118,11 @@ TEST_F(PartnerTest, AMetricOffTheAllowListIsDeniedWithAReason) {
 TEST_F(PartnerTest, AnUnknownPeerFailsTheHandshake) {
   Start();
   // The customer knows the supplier, but the supplier never registered the customer.
-  ASSERT_EQ(Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
-                                     supplier_dir_ + "/identity.crt", "--endpoint",
-                                     Listen(supplier_dir_)})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
+                               "--endpoint", Listen(supplier_dir_)})
+          .exit_code,
+      0);
   CommandResult r = Ask();
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(supplier_->Log(), HasSubstr("TLS handshake failed"));
@@ -130,9 +130,9 @@ TEST_F(PartnerTest, AnUnknownPeerFailsTheHandshake) {
 
 TEST_F(PartnerTest, AMismatchedFingerprintIsRefusedAtRegistration) {
   Start();
-  CommandResult r = Cairnctl(supplier_dir_, {"partner", "add", "autowerk", "--cert",
-                                             customer_dir_ + "/identity.crt", "--fingerprint",
-                                             Fingerprint(supplier_dir_)});
+  CommandResult r = Cairnctl(
+      supplier_dir_, {"partner", "add", "autowerk", "--cert", customer_dir_ + "/identity.crt",
+                      "--fingerprint", Fingerprint(supplier_dir_)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("fingerprint mismatch"));
 }
@@ -144,16 +144,16 @@ TEST_F(PartnerTest, AServerOtherThanThePinnedOneIsRefused) {
   ASSERT_TRUE(impostor.Start().ok());
   // The impostor trusts the customer, and the customer's entry for "gent" points at the
   // impostor's address — but pins the real supplier's key.
-  ASSERT_EQ(Cairnctl(impostor_dir, {"partner", "add", "autowerk", "--cert",
-                                    customer_dir_ + "/identity.crt", "--allow-metric",
-                                    "co2e_scope1", "--allow-metric", "units_produced"})
+  ASSERT_EQ(Cairnctl(impostor_dir,
+                     {"partner", "add", "autowerk", "--cert", customer_dir_ + "/identity.crt",
+                      "--allow-metric", "co2e_scope1", "--allow-metric", "units_produced"})
                 .exit_code,
             0);
-  ASSERT_EQ(Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert",
-                                     supplier_dir_ + "/identity.crt", "--endpoint",
-                                     Listen(impostor_dir)})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
+                               "--endpoint", Listen(impostor_dir)})
+          .exit_code,
+      0);
   CommandResult r = Ask();
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("cannot reach partner 'gent'"));
@@ -163,8 +163,7 @@ TEST_F(PartnerTest, RevokedPartnerIsDisconnectedWithinASecondAndRefusedAfterward
   Start();
   Introduce();
   ASSERT_EQ(Ask().exit_code, 0);  // leaves the customer's connection open
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out,
-              HasSubstr("1 live"));
+  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out, HasSubstr("1 live"));
   auto before = std::chrono::steady_clock::now();
   CommandResult revoke = Cairnctl(supplier_dir_, {"partner", "revoke", "autowerk"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
@@ -192,12 +191,14 @@ TEST_F(PartnerTest, ExpiredAndNotYetValidCertificatesAreRefused) {
   ASSERT_EQ(Ask().exit_code, 0);
   Timestamp now = NowMicros();
   Timestamp day = kMicrosPerDay;
-  for (auto [from, to] : {std::pair{now - 30 * day, now - day}, std::pair{now + day, now + 30 * day}}) {
+  for (auto [from, to] :
+       {std::pair{now - 30 * day, now - day}, std::pair{now + day, now + 30 * day}}) {
     customer_->Stop();
     ReplaceCertificate(customer_dir_, from, to);
     ASSERT_TRUE(customer_->Start().ok()) << customer_->Log();
     CommandResult r = Ask();
-    EXPECT_EQ(r.exit_code, 1) << "validity " << FormatTimestamp(from) << ".." << FormatTimestamp(to);
+    EXPECT_EQ(r.exit_code, 1) << "validity " << FormatTimestamp(from) << ".."
+                              << FormatTimestamp(to);
   }
 }
 
@@ -214,11 +215,12 @@ class RawClient {
   }
   absl::StatusOr<kj::Own<PeerConnection>> Connect(const std::string& endpoint) {
     kj::Own<PeerConnection> c;
-    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] {
-                  c = PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint,
-                                           server_->certificate.fingerprint, capnp::ReaderOptions())
-                          .wait(io_.waitScope);
-                })) {
+    KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
+                   c = PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint,
+                                            server_->certificate.fingerprint,
+                                            capnp::ReaderOptions())
+                           .wait(io_.waitScope);
+                 })) {
       return ExceptionToStatus(*e);
     }
     return c;
@@ -231,7 +233,8 @@ class RawClient {
   }
   absl::StatusOr<std::string> Send(PeerConnection& c, const SignedBytes& request) {
     std::string sealed;
-    KJ_IF_MAYBE(e, kj::runCatchingExceptions([&] { sealed = c.Send(request).wait(io_.waitScope); })) {
+    KJ_IF_MAYBE (e,
+                 kj::runCatchingExceptions([&] { sealed = c.Send(request).wait(io_.waitScope); })) {
       return ExceptionToStatus(*e);
     }
     return sealed;
@@ -277,7 +280,8 @@ TEST_F(PartnerTest, AStaleRequestIsRefused) {
   RawClient client(customer_dir_, supplier_dir_);
   auto c = client.Connect(Listen(supplier_dir_));
   ASSERT_TRUE(c.ok()) << c.status();
-  absl::StatusOr<std::string> r = client.Send(**c, client.Sign(NowMicros() - 3600 * kMicrosPerSecond));
+  absl::StatusOr<std::string> r =
+      client.Send(**c, client.Sign(NowMicros() - 3600 * kMicrosPerSecond));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(r.status().message(), HasSubstr("stale request"));
 }
@@ -293,7 +297,8 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
   absl::StatusOr<std::string> sealed = client.Send(**c, request);
   ASSERT_TRUE(sealed.ok()) << sealed.status();
   const PublicKey& supplier = client.server().certificate.public_key;
-  absl::StatusOr<VerifiedAnswer> good = OpenAnswer(client.me().identity, supplier, request, *sealed);
+  absl::StatusOr<VerifiedAnswer> good =
+      OpenAnswer(client.me().identity, supplier, request, *sealed);
   ASSERT_TRUE(good.ok()) << good.status();
 
   // Sealed to someone else: only the customer can open it.
@@ -322,8 +327,8 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("REJECTED"));
   SignedBytes other_request = client.Sign();
-  auto other = OpenAnswer(client.me().identity, supplier, other_request,
-                          *client.Send(**c, other_request));
+  auto other =
+      OpenAnswer(client.me().identity, supplier, other_request, *client.Send(**c, other_request));
   ASSERT_TRUE(other.ok());
   SignedBytes swapped = good->signed_result;
   swapped.signature = other->signed_result.signature;
@@ -370,9 +375,8 @@ TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
   std::vector<kj::Promise<void>> calls;
   int failed = 0;
   for (int i = 0; i < 20; ++i) {
-    calls.push_back((*c)->Send(client.Sign()).then([](std::string) {}, [&failed](kj::Exception&&) {
-      ++failed;
-    }));
+    calls.push_back((*c)->Send(client.Sign())
+                        .then([](std::string) {}, [&failed](kj::Exception&&) { ++failed; }));
   }
   for (auto& p : calls) p.wait(client.io().waitScope);
   client.Pump(200);
@@ -397,7 +401,9 @@ TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {
     open.push_back(*std::move(c));
   }
   auto third = client.Connect(Listen(supplier_dir_));
-  if (third.ok()) EXPECT_FALSE(client.Send(**third, client.Sign()).ok());
+  if (third.ok()) {
+    EXPECT_FALSE(client.Send(**third, client.Sign()).ok());
+  }
   EXPECT_THAT(supplier_->Log(), HasSubstr("already 2 connections open"));
   EXPECT_TRUE(client.Send(*open[0], client.Sign()).ok()) << "existing connections keep working";
 }

@@ -7,6 +7,7 @@
 #ifndef CAIRN_DAEMON_ADMIN_SERVICE_H_
 #define CAIRN_DAEMON_ADMIN_SERVICE_H_
 
+#include "daemon/disclosure.h"
 #include "daemon/participant_identity.h"
 #include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
@@ -18,8 +19,8 @@ namespace cairn {
 class AdminService final : public proto::Admin::Server {
  public:
   AdminService(const ServiceContext& context, const ParticipantIdentity& me, PartnerStore& partners,
-               PartnerPlane& plane)
-      : context_(context), me_(me), partners_(partners), plane_(plane) {}
+               PartnerPlane& plane, Disclosure& disclosure)
+      : context_(context), me_(me), partners_(partners), plane_(plane), disclosure_(disclosure) {}
 
   kj::Promise<void> status(StatusContext call) override;
   kj::Promise<void> metrics(MetricsContext call) override;
@@ -33,6 +34,16 @@ class AdminService final : public proto::Admin::Server {
   kj::Promise<void> revokePartner(RevokePartnerContext call) override;
   kj::Promise<void> allowMetrics(AllowMetricsContext call) override;
   kj::Promise<void> askPeer(AskPeerContext call) override;
+  kj::Promise<void> applyPolicy(ApplyPolicyContext call) override;
+  kj::Promise<void> policy(PolicyContext call) override;
+  kj::Promise<void> policyHistory(PolicyHistoryContext call) override;
+  kj::Promise<void> removeGrant(RemoveGrantContext call) override;
+  kj::Promise<void> checkPolicy(CheckPolicyContext call) override;
+  kj::Promise<void> auditTail(AuditTailContext call) override;
+  kj::Promise<void> auditShow(AuditShowContext call) override;
+  kj::Promise<void> auditExport(AuditExportContext call) override;
+  kj::Promise<void> auditVerify(AuditVerifyContext call) override;
+  kj::Promise<void> budgets(BudgetsContext call) override;
 
  private:
   void FillPartner(const Partner& partner, proto::PartnerInfo::Builder out);
@@ -41,6 +52,7 @@ class AdminService final : public proto::Admin::Server {
   const ParticipantIdentity& me_;
   PartnerStore& partners_;
   PartnerPlane& plane_;
+  Disclosure& disclosure_;
 };
 
 }  // namespace cairn

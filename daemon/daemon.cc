@@ -73,8 +73,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
                       FormatTimestamp(cert.not_before), " to ", FormatTimestamp(cert.not_after),
                       ": partners will refuse it; stop cairnd and run `cairnctl identity rotate`");
   } else if (cert.not_after - now < 30 * kMicrosPerDay) {
-    CAIRN_LOG_WARNING("this participant's certificate expires on ",
-                      FormatTimestamp(cert.not_after), "; plan `cairnctl identity rotate`");
+    CAIRN_LOG_WARNING("this participant's certificate expires on ", FormatTimestamp(cert.not_after),
+                      "; plan `cairnctl identity rotate`");
   }
   Database::Options db_options;
   db_options.path = daemon->dir_.DbPath();
@@ -85,6 +85,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
   CAIRN_ASSIGN_OR_RETURN(daemon->store_, RecordStore::Open(daemon->database_.get()));
   CAIRN_ASSIGN_OR_RETURN(daemon->partners_, PartnerStore::Open(daemon->database_.get()));
   daemon->nonces_ = std::make_unique<NonceStore>(daemon->database_.get());
+  CAIRN_ASSIGN_OR_RETURN(std::vector<PublicKey> former_keys, LoadFormerKeys(daemon->dir_));
+  CAIRN_ASSIGN_OR_RETURN(
+      daemon->disclosure_,
+      Disclosure::Open(daemon->database_.get(), daemon->store_.get(), daemon->nonces_.get(),
+                       daemon->partners_.get(), daemon->identity_.get(), std::move(former_keys)));
   daemon->writer_ = std::make_unique<WorkerThread>();
   daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
   daemon->context_ = ServiceContext{&daemon->config_,
@@ -101,6 +106,7 @@ Daemon::~Daemon() {
   // Threads first (the writer finishes its current batch), then the store, then the lock.
   writer_.reset();
   readers_.reset();
+  disclosure_.reset();
   store_.reset();
   partners_.reset();
   nonces_.reset();
@@ -128,25 +134,33 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   umask(old_umask);
   chmod(socket_path.c_str(), 0600);
 
-  PartnerService partner_service(context_, *identity_, *nonces_);
+  PartnerService partner_service(context_, *identity_, *nonces_, *disclosure_);
   PartnerPlane plane(context_, io, *partners_, partner_service, *identity_);
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver),
-                      kj::heap<AdminService>(context_, *identity_, *partners_, plane));
+  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_, *identity_, *partners_,
+                                                               plane, *disclosure_));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
                  plane.bound_address().empty() ? std::string("off")
                                                : "on " + plane.bound_address() + " (mutual TLS)",
                  ", ", partners_->Active().size(), " active");
-  // Forget nonces too old to matter, every minute.
+  // Every minute: forget nonces too old to matter, and sign a checkpoint of the audit chain
+  // if it grew.
+  Disclosure* disclosure = disclosure_.get();
   kj::Function<kj::Promise<void>()> prune_loop;
   prune_loop = [&]() -> kj::Promise<void> {
     return io.provider->getTimer()
         .afterDelay(60 * kj::SECONDS)
         .then([&] { return partner_service.PruneNonces(); })
-        .then([&] { return prune_loop(); });
+        .then([&] {
+          return writer_->Run([disclosure] { return disclosure->Checkpoint(NowMicros()); });
+        })
+        .then([&](absl::Status s) {
+          if (!s.ok()) CAIRN_LOG_WARNING("audit checkpoint: ", s.message());
+          return prune_loop();
+        });
   };
   auto pruning = prune_loop().eagerlyEvaluate([](kj::Exception&& e) {
     CAIRN_LOG_WARNING("nonce pruning stopped: ", e.getDescription().cStr());
@@ -168,6 +182,10 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                            });
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
+  absl::Status checkpointed =
+      writer_->Run([disclosure] { return disclosure->Checkpoint(NowMicros()); }).wait(io.waitScope);
+  if (!checkpointed.ok())
+    CAIRN_LOG_WARNING("audit checkpoint at shutdown: ", checkpointed.message());
   return result;
 }
 

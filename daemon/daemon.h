@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "daemon/config.h"
 #include "daemon/data_dir.h"
+#include "daemon/disclosure.h"
 #include "daemon/participant_identity.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
@@ -51,6 +52,7 @@ class Daemon {
   std::unique_ptr<PartnerStore> partners_;
   std::unique_ptr<NonceStore> nonces_;
   std::unique_ptr<ParticipantIdentity> identity_;
+  std::unique_ptr<Disclosure> disclosure_;
   std::unique_ptr<WorkerThread> writer_;
   std::unique_ptr<WorkerPool> readers_;
   ServiceContext context_;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "crypto/hash.h"
 
 namespace cairn {
 namespace {
@@ -51,6 +52,14 @@ absl::Status CreateParticipantIdentity(const DataDir& dir, absl::string_view dis
                                               .SetValidDays(valid_days)
                                               .Build());
   if (replace) {
+    absl::StatusOr<ParticipantIdentity> old = LoadParticipantIdentity(dir);
+    if (old.ok()) {
+      std::ofstream history(dir.root() + "/identity.previous", std::ios::app);
+      history << HexEncode(old->identity.public_key().AsStringView()) << "\n";
+      if (!history.flush()) {
+        return absl::InternalError(absl::StrCat("cannot write ", dir.root(), "/identity.previous"));
+      }
+    }
     rename(key_path.c_str(), (key_path + ".old").c_str());
     rename(cert_path.c_str(), (cert_path + ".old").c_str());
   }
@@ -82,6 +91,27 @@ absl::StatusOr<ParticipantIdentity> LoadParticipantIdentity(const DataDir& dir) 
                      identity->fingerprint().ToString(), ")"));
   }
   return ParticipantIdentity{*std::move(identity), pem.str(), *std::move(info)};
+}
+
+absl::StatusOr<std::vector<PublicKey>> LoadFormerKeys(const DataDir& dir) {
+  std::vector<PublicKey> keys;
+  std::ifstream in(dir.root() + "/identity.previous");
+  if (!in) return keys;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    std::string bytes;
+    absl::StatusOr<PublicKey> key = HexDecode(line, &bytes) ? PublicKey::FromBytes(bytes)
+                                                            : absl::InvalidArgumentError("not hex");
+    if (!key.ok()) {
+      return absl::DataLossError(
+          absl::StrCat(dir.root(), "/identity.previous:", n, ": ", key.status().message()));
+    }
+    keys.push_back(*key);
+  }
+  return keys;
 }
 
 }  // namespace cairn

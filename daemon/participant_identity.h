@@ -7,6 +7,7 @@
 #define CAIRN_DAEMON_PARTICIPANT_IDENTITY_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -24,9 +25,14 @@ struct ParticipantIdentity {
 
 // Generates a key and a certificate valid for `valid_days`, naming `display_name` (trimmed to
 // what a certificate can hold). AlreadyExists unless `replace`; when replacing, the old files
-// are kept as identity.key.old / identity.crt.old.
+// are kept as identity.key.old / identity.crt.old and the old public key is appended to
+// identity.previous.
 absl::Status CreateParticipantIdentity(const DataDir& dir, absl::string_view display_name,
                                        int valid_days, bool replace);
+
+// The public keys this participant used before `cairnctl identity rotate` (from
+// DIR/identity.previous), oldest first: audit checkpoints signed with them stay verifiable.
+absl::StatusOr<std::vector<PublicKey>> LoadFormerKeys(const DataDir& dir);
 
 // Loads and cross-checks both files: the certificate must be a valid Cairn certificate for
 // the key. NotFound / FailedPrecondition / InvalidArgument with the path and what is wrong.

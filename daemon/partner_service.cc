@@ -4,17 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "crypto/csprng.h"
+#include "crypto/hash.h"
 #include "crypto/sealing.h"
+#include "daemon/failpoint.h"
 #include "protocol/rpc_status.h"
-#include "query/engine.h"
 
 namespace cairn {
-
-Timestamp NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 absl::Status PartnerService::CheckEnvelope(const QueryRequestInfo& request, const PublicKey& peer,
                                            const PublicKey& me, Timestamp now, Timestamp max_age) {
@@ -37,91 +33,117 @@ absl::Status PartnerService::CheckEnvelope(const QueryRequestInfo& request, cons
   return absl::OkStatus();
 }
 
-absl::Status PartnerService::Authorize(const Partner& partner, const Query& query) {
-  auto allowed = [&](const std::string& metric) {
-    for (const std::string& m : partner.allowed_metrics) {
-      if (m == metric) return true;
-    }
-    return false;
-  };
-  for (const std::string& metric : {query.metric, query.ratio_denominator}) {
-    if (metric.empty() || allowed(metric)) continue;
-    return absl::PermissionDeniedError(
-        absl::StrCat("partner '", partner.name, "' may not ask about metric ", metric,
-                     partner.allowed_metrics.empty() ? " (no metric is allowed for it yet)" : ""));
-  }
-  return absl::OkStatus();
-}
-
 kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const PublicKey& peer,
                                                 SignedBytes request) {
   const ServiceContext* context = &context_;
   const ParticipantIdentity* me = &me_;
-  NonceStore* nonces = &nonces_;
+  Disclosure* disclosure = &disclosure_;
   Timestamp max_age = context_.config->max_request_age_seconds * kMicrosPerSecond;
-  std::string who = partner.name;
-  auto refuse = [who](const absl::Status& status) {
-    CAIRN_LOG_INFO("refused a query from partner '", who, "': ", status.message());
-    ThrowIfError(status);
-  };
+  std::string request_hash = Sha256(request.payload);
+  std::string signature = request.signature;
 
-  // 1. Envelope and authorisation, on a reader thread (signature verification costs ~50 us).
+  // 1. The envelope, on a reader thread (signature verification costs ~50 us).
   return context_.readers
-      ->Run([request = std::move(request), peer, me, max_age, partner,
+      ->Run([request = std::move(request), peer, me, max_age,
              context]() -> absl::StatusOr<QueryRequestInfo> {
         absl::StatusOr<QueryRequestInfo> info = OpenQueryRequest(request);
         if (!info.ok()) return info.status();
         absl::Status s =
             CheckEnvelope(*info, peer, me->identity.public_key(), NowMicros(), max_age);
-        if (s.ok()) s = Authorize(partner, info->query);
         if (s.ok()) s = ValidateQuery(info->query, context->store->Metrics());
         if (!s.ok()) return s;
         return info;
       })
-      .then([context, nonces, refuse](absl::StatusOr<QueryRequestInfo> info) {
-        if (!info.ok()) refuse(info.status());
-        // 2. The nonce: checked and recorded durably by the single writer.
-        std::string requester = info->requester.fingerprint().ToString();
-        std::string nonce = info->nonce;
-        Timestamp issued_at = info->issued_at;
+      .then([context, disclosure, partner, request_hash,
+             signature](absl::StatusOr<QueryRequestInfo> info) {
+        if (!info.ok()) {
+          absl::Status why = info.status();
+          return context->writer
+              ->Run([disclosure, partner, request_hash, signature, why] {
+                disclosure->RecordFailure(partner, request_hash, signature, why, NowMicros());
+              })
+              .then([why]() { return kj::Promise<PartnerRequest>(StatusToException(why)); });
+        }
+        return kj::Promise<PartnerRequest>(PartnerRequest{partner, *std::move(info), signature});
+      })
+      .then([context, disclosure](PartnerRequest request) {
+        // 2. Replay and policy, by the single writer.
+        auto shared = std::make_shared<PartnerRequest>(std::move(request));
         return context->writer
-            ->Run([context, nonces, requester, nonce, issued_at]() -> absl::Status {
-              absl::StatusOr<bool> seen = nonces->Seen(requester, nonce, issued_at);
-              if (!seen.ok()) return seen.status();
-              if (*seen) {
-                return absl::PermissionDeniedError("replayed request: this nonce was already used");
-              }
-              rocksdb::WriteBatch batch;
-              nonces->Remember(requester, nonce, issued_at, &batch);
-              return context->database->Write(&batch);
-            })
-            .then([info = *std::move(info), refuse](absl::Status s) mutable {
-              if (!s.ok()) refuse(s);
-              return kj::mv(info);
+            ->Run([disclosure, shared] { return disclosure->Decide(*shared, NowMicros()); })
+            .then([context, disclosure, shared](absl::StatusOr<Verdict> verdict) {
+              ThrowIfError(verdict.status());
+              // 3. The release, on a reader thread.
+              auto v = std::make_shared<Verdict>(*std::move(verdict));
+              return context->readers
+                  ->Run([context, shared, v] {
+                    CsprngSource rng;
+                    return Disclosure::PrepareRelease(*context->store, *v, shared->request.query,
+                                                      rng);
+                  })
+                  .then([context, disclosure, shared, v](absl::StatusOr<PreparedRelease> release) {
+                    if (!release.ok()) {
+                      absl::Status why = release.status();
+                      return context->writer
+                          ->Run([disclosure, shared, why] {
+                            disclosure->RecordFailure(shared->partner, shared->request.hash,
+                                                      shared->signature, why, NowMicros());
+                          })
+                          .then([why]() {
+                            return kj::Promise<
+                                std::pair<std::shared_ptr<PreparedRelease>, AuditLog::Receipt>>(
+                                StatusToException(why));
+                          });
+                    }
+                    // 4. Audit entry, debit, answer and nonce: one write, by the writer.
+                    auto r = std::make_shared<PreparedRelease>(*std::move(release));
+                    return context->writer
+                        ->Run([disclosure, shared, v, r] {
+                          return disclosure->Commit(*shared, *v, *r, NowMicros());
+                        })
+                        .then([r](absl::StatusOr<AuditLog::Receipt> receipt) {
+                          ThrowIfError(receipt.status());
+                          return std::make_pair(r, *std::move(receipt));
+                        });
+                  })
+                  .then([context, shared,
+                         v](std::pair<std::shared_ptr<PreparedRelease>, AuditLog::Receipt> done) {
+                    return std::make_tuple(shared, v, done.first, done.second);
+                  });
             });
       })
-      .then([context, me, refuse](QueryRequestInfo info) {
-        // 3. Execute, attest, seal: on a reader thread.
+      .then([context, me](std::tuple<std::shared_ptr<PartnerRequest>, std::shared_ptr<Verdict>,
+                                     std::shared_ptr<PreparedRelease>, AuditLog::Receipt>
+                              done) {
+        // 5. Attest and seal, on a reader thread.
+        auto [request, verdict, release, receipt] = std::move(done);
         return context->readers
-            ->Run([context, me, info = std::move(info)]() -> absl::StatusOr<std::string> {
-              absl::StatusOr<QueryResult> result = ExecuteQuery(*context->store, info.query);
-              if (!result.ok()) return result.status();
+            ->Run([context, me, request, verdict, release,
+                   receipt]() -> absl::StatusOr<std::string> {
+              CrashAt("before-release");
+              const QueryRequestInfo& info = request->request;
               AttestationInfo attestation{info.query,
-                                          *std::move(result),
+                                          release->result,
                                           me->identity.public_key(),
                                           context->config->name,
                                           info.requester,
                                           info.hash,
                                           NowMicros(),
                                           {}};
-              attestation.protection.noise = "";
+              Protection& p = attestation.protection;
+              p.grant = verdict->grant ? verdict->grant->name : "";
+              p.policy_version = verdict->policy_version;
+              p.suppressed_groups = release->suppressed_groups;
+              p.noise = release->noise;
+              p.epsilon_spent = static_cast<double>(release->epsilon_micros) / kMicrosPerEpsilon;
+              p.audit_receipt = receipt.hash;
               absl::StatusOr<SignedBytes> signed_result =
                   SignAttestation(me->identity, attestation);
               if (!signed_result.ok()) return signed_result.status();
               return Seal(info.requester, EncodeSignedResult(*signed_result));
             })
-            .then([refuse](absl::StatusOr<std::string> sealed) {
-              if (!sealed.ok()) refuse(sealed.status());
+            .then([](absl::StatusOr<std::string> sealed) {
+              ThrowIfError(sealed.status());
               return *std::move(sealed);
             });
       });

@@ -1,12 +1,14 @@
 // PartnerService: how this daemon answers a partner's signed query.
 //
 // The path, in order: decode the envelope and verify its signature; the signer must be the
-// key the TLS connection authenticated, the request must be addressed to us and fresh; the
-// partner must be allowed the query; its nonce must be new (checked and recorded durably on
-// the writer thread, so a replay is refused after a restart too); then the query runs on a
-// reader thread and its result is attested (signed by our key) and sealed to the requester.
-// Refusals reach the partner as "PERMISSION_DENIED: <reason>" (or UNAUTHENTICATED /
-// INVALID_ARGUMENT) and are logged. Runs on the daemon's event loop thread.
+// key the TLS connection authenticated, the request must be addressed to us and fresh. Then
+// Disclosure decides (replay, policy), prepares the release (exact, or private with noise)
+// and commits it (audit entry, budget debit, released answer, nonce: one atomic write). Only
+// then is the result attested (signed by our key, carrying the audit receipt) and sealed to
+// the requester. Refusals reach the partner as "PERMISSION_DENIED: <reason>" (or
+// RESOURCE_EXHAUSTED for budgets and rate limits, UNAUTHENTICATED / INVALID_ARGUMENT for bad
+// envelopes); every request, allowed, denied or failed, is audited. Runs on the daemon's event
+// loop thread; the work itself is done on the writer and reader threads.
 #ifndef CAIRN_DAEMON_PARTNER_SERVICE_H_
 #define CAIRN_DAEMON_PARTNER_SERVICE_H_
 
@@ -14,6 +16,7 @@
 
 #include <string>
 
+#include "daemon/disclosure.h"
 #include "daemon/participant_identity.h"
 #include "daemon/service_context.h"
 #include "protocol/signed_envelope.h"
@@ -24,8 +27,9 @@ namespace cairn {
 
 class PartnerService {
  public:
-  PartnerService(const ServiceContext& context, const ParticipantIdentity& me, NonceStore& nonces)
-      : context_(context), me_(me), nonces_(nonces) {}
+  PartnerService(const ServiceContext& context, const ParticipantIdentity& me, NonceStore& nonces,
+                 Disclosure& disclosure)
+      : context_(context), me_(me), nonces_(nonces), disclosure_(disclosure) {}
 
   // Resolves to the sealed SignedResult for `partner`, whose key the connection authenticated
   // as `peer`; rejects with the reason the request was refused.
@@ -35,8 +39,6 @@ class PartnerService {
   // Checks a decoded request against the connection and the clock. Exposed for tests.
   static absl::Status CheckEnvelope(const QueryRequestInfo& request, const PublicKey& peer,
                                     const PublicKey& me, Timestamp now, Timestamp max_age);
-  // The pre-policy rule: every metric of the query must be on the partner's allow-list.
-  static absl::Status Authorize(const Partner& partner, const Query& query);
 
   // Forgets nonces too old to pass the freshness check; called periodically.
   kj::Promise<void> PruneNonces();
@@ -45,9 +47,8 @@ class PartnerService {
   const ServiceContext& context_;
   const ParticipantIdentity& me_;
   NonceStore& nonces_;
+  Disclosure& disclosure_;
 };
-
-Timestamp NowMicros();
 
 }  // namespace cairn
 

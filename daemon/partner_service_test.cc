@@ -56,14 +56,14 @@ TEST(Authorize, MetricsMustBeOnTheAllowList) {
   p.allowed_metrics = {"co2e_scope1", "units_produced"};
   Query q;
   q.metric = "co2e_scope1";
-  EXPECT_TRUE(PartnerService::Authorize(p, q).ok());
+  EXPECT_TRUE(AuthorizeByAllowList(p, q).ok());
   q.aggregate = Aggregate::kRatio;
   q.ratio_denominator = "units_produced";
-  EXPECT_TRUE(PartnerService::Authorize(p, q).ok());
+  EXPECT_TRUE(AuthorizeByAllowList(p, q).ok());
   q.ratio_denominator = "energy";
-  EXPECT_THAT(PartnerService::Authorize(p, q).message(), HasSubstr("metric energy"));
+  EXPECT_THAT(AuthorizeByAllowList(p, q).message(), HasSubstr("metric energy"));
   p.allowed_metrics.clear();
-  EXPECT_THAT(PartnerService::Authorize(p, q).message(), HasSubstr("no metric is allowed"));
+  EXPECT_THAT(AuthorizeByAllowList(p, q).message(), HasSubstr("no metric is allowed"));
 }
 
 }  // namespace

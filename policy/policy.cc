@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "model/partner_name.h"
 #include "model/series.h"
 
 namespace cairn {
@@ -335,14 +336,6 @@ bool IsValidPolicyName(absl::string_view name) {
   if (!lower_or_digit(name[0])) return false;
   for (char c : name) {
     if (!lower_or_digit(c) && c != '_' && c != '-') return false;
-  }
-  return true;
-}
-
-bool IsValidPartnerName(absl::string_view name) {
-  if (name.empty() || name.size() > 128 || !absl::ascii_isalnum(name[0])) return false;
-  for (char c : name) {
-    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != ':' && c != '-') return false;
   }
   return true;
 }

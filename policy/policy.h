@@ -238,7 +238,6 @@ class PolicyBuilder {
 
 // Names of grants, rules and partners.
 bool IsValidPolicyName(absl::string_view name);   // [a-z0-9][a-z0-9_-]{0,63}
-bool IsValidPartnerName(absl::string_view name);  // [A-Za-z0-9][A-Za-z0-9._:-]{0,127}
 
 }  // namespace cairn
 

@@ -9,6 +9,9 @@ using Query = import "query.capnp";
 using Records = import "records.capnp";
 
 struct DaemonStatus {
+  # Why partner queries are refused (fail closed), or "" when they are served.
+  partnerQueriesRefused @8 :Text;
+
   name @0 :Text;
   version @1 :Text;
   dataDir @2 :Text;
@@ -52,6 +55,24 @@ struct PeerAnswer {
   suppressedGroups @7 :UInt64;
 }
 
+struct PolicyVersionInfo {
+  version @0 :UInt64;
+  appliedAt @1 :Int64;
+  fileName @2 :Text;
+  appliedBy @3 :Text;
+  sha256 @4 :Text;            # hex
+  changes @5 :List(Text);     # "grant 'x' added", ...
+}
+
+struct BudgetInfo {
+  partner @0 :Text;
+  grant @1 :Text;
+  budgetMicros @2 :Int64;     # millionths of epsilon
+  spentMicros @3 :Int64;
+  periodStart @4 :Int64;
+  renewsAt @5 :Int64;
+}
+
 interface Admin {
   status @0 () -> (status :DaemonStatus);
 
@@ -81,4 +102,23 @@ interface Admin {
 
   # Asks a registered partner's daemon, signed by this daemon; the answer is verified.
   askPeer @11 (peer :Text, query :Query.Query) -> (answer :PeerAnswer);
+
+  # Validates the whole policy file and applies it atomically as a new version. Errors name
+  # file, line and field; nothing is half-applied.
+  applyPolicy @12 (text :Text, fileName :Text, appliedBy :Text)
+      -> (version :UInt64, changes :List(Text), warnings :List(Text));
+  # The policy in force (version 0 and no text when none was ever applied).
+  policy @13 () -> (version :PolicyVersionInfo, text :Text, grants :List(Text));
+  policyHistory @14 () -> (versions :List(PolicyVersionInfo));
+  removeGrant @15 (name :Text, appliedBy :Text) -> (version :UInt64, changes :List(Text));
+  # What would happen to this query from this partner now, and why; spends nothing.
+  checkPolicy @16 (partner :Text, query :Query.Query) -> (allowed :Bool, explanation :Text);
+
+  # Audit entries as JSON lines (audit_json.h), oldest first.
+  auditTail @17 (count :UInt32) -> (entries :List(Text));
+  auditShow @18 (seq :UInt64, hash :Text) -> (entry :Text);
+  auditExport @19 (fromSeq :UInt64, maxEntries :UInt32) -> (entries :List(Text), nextSeq :UInt64);
+  auditVerify @20 () -> (ok :Bool, report :Text);
+
+  budgets @21 (partner :Text) -> (budgets :List(BudgetInfo));
 }

@@ -1,5 +1,9 @@
 #include "protocol/convert.h"
 
+#include <capnp/message.h>
+
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -211,6 +215,40 @@ void ToProto(const Metric& m, proto::Metric::Builder out) {
 
 Metric FromProto(proto::Metric::Reader in) {
   return Metric{Str(in.getName()), Str(in.getUnit()), Str(in.getDescription()), in.getBuiltin()};
+}
+
+namespace {
+
+template <typename T, typename V>
+std::string Canonical(const V& value) {
+  capnp::MallocMessageBuilder message;
+  ToProto(value, message.initRoot<T>());
+  kj::Array<capnp::word> words = capnp::canonicalize(message.getRoot<T>().asReader());
+  return std::string(reinterpret_cast<const char*>(words.begin()), words.asBytes().size());
+}
+
+}  // namespace
+
+std::string CanonicalBytes(const Query& query) { return Canonical<proto::Query>(query); }
+std::string CanonicalBytes(const QueryResult& result) {
+  return Canonical<proto::QueryResult>(result);
+}
+
+absl::StatusOr<QueryResult> QueryResultFromBytes(absl::string_view bytes) {
+  if (bytes.size() % sizeof(capnp::word) != 0) {
+    return absl::DataLossError("a stored result is not a whole number of words");
+  }
+  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  memcpy(words.begin(), bytes.data(), bytes.size());
+  kj::ArrayPtr<const capnp::word> segments[1] = {words.asPtr()};
+  capnp::SegmentArrayMessageReader reader(kj::arrayPtr(segments, 1));
+  absl::StatusOr<QueryResult> result = absl::InternalError("unset");
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions(
+                      [&] { result = FromProto(reader.getRoot<proto::QueryResult>()); })) {
+    return absl::DataLossError(
+        absl::StrCat("a stored result does not decode: ", e->getDescription().cStr()));
+  }
+  return result;
 }
 
 }  // namespace cairn

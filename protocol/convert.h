@@ -34,6 +34,12 @@ absl::StatusOr<RecordBatch> FromProto(proto::RecordBatch::Reader in);
 void ToProto(const Metric& metric, proto::Metric::Builder out);
 Metric FromProto(proto::Metric::Reader in);
 
+// Canonical Cap'n Proto encodings: equal values give equal bytes. For hashing (audit entries),
+// cache keys (released answers) and storing released results.
+std::string CanonicalBytes(const Query& query);
+std::string CanonicalBytes(const QueryResult& result);
+absl::StatusOr<QueryResult> QueryResultFromBytes(absl::string_view bytes);
+
 proto::Granularity ToProto(std::optional<Granularity> g);
 absl::StatusOr<std::optional<Granularity>> FromProto(proto::Granularity g);
 

@@ -43,6 +43,22 @@ TEST(Convert, ResultRoundTrip) {
   EXPECT_EQ(back->rows[1].records, 3u);
 }
 
+TEST(Convert, CanonicalBytesAreStableAndRoundTrip) {
+  QueryResult r;
+  r.group_tags = {"product"};
+  r.rows.push_back({std::nullopt, {"P1"}, 2.5, 7, 1});
+  EXPECT_EQ(CanonicalBytes(r), CanonicalBytes(r));
+  absl::StatusOr<QueryResult> back = QueryResultFromBytes(CanonicalBytes(r));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->rows[0].value, 2.5);
+  Query a, b;
+  a.metric = b.metric = "energy";
+  EXPECT_EQ(CanonicalBytes(a), CanonicalBytes(b));
+  b.filters = {{"site", {"x"}}};
+  EXPECT_NE(CanonicalBytes(a), CanonicalBytes(b));
+  EXPECT_FALSE(QueryResultFromBytes("abc").ok());
+}
+
 TEST(Convert, BatchRoundTripNormalisesTags) {
   RecordBatch batch;
   batch.series.push_back({"energy", {{"site", "A"}, {"line", "L1"}}});

@@ -39,7 +39,7 @@ AuditEntry FirstEntry() {
 
 TEST(AuditEntryTest, HashMatchesAnIndependentImplementationOfTheDocumentedEncoding) {
   // python3: hashlib.sha256(b"cairn-audit-entry-v1" + u64(1) + i64(t) + str("carmaker") ...)
-  EXPECT_EQ(ToHex(AuditEntryHash(FirstEntry())),
+  EXPECT_EQ(HexEncode(AuditEntryHash(FirstEntry())),
             "fee7c5f1ad4d99a2f950021b9707d4f511ac87debc7f9f2764725b50bdd6d74c");
 }
 

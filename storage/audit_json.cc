@@ -24,28 +24,28 @@ std::string AuditEntryToJson(const AuditEntry& e) {
   json["time_micros"] = e.time;
   json["partner"] = e.partner;
   json["partner_fingerprint"] = e.partner_fingerprint;
-  json["request_hash"] = ToHex(e.request_hash);
-  json["request_signature"] = ToHex(e.request_signature);
+  json["request_hash"] = HexEncode(e.request_hash);
+  json["request_signature"] = HexEncode(e.request_signature);
   json["decision"] = std::string(AuditDecisionName(e.decision));
   json["reason"] = e.reason;
   json["grant"] = e.grant;
   json["policy_version"] = e.policy_version;
   json["epsilon_micros"] = e.epsilon_micros;
-  json["result_hash"] = ToHex(e.result_hash);
+  json["result_hash"] = HexEncode(e.result_hash);
   json["kind"] = e.kind;
-  json["prev_hash"] = ToHex(e.prev_hash);
-  json["hash"] = ToHex(e.hash);
+  json["prev_hash"] = HexEncode(e.prev_hash);
+  json["hash"] = HexEncode(e.hash);
   return Dump(json);
 }
 
 std::string AuditCheckpointToJson(const AuditCheckpoint& c) {
   Json json;
   json["checkpoint_seq"] = c.seq;
-  json["head_hash"] = ToHex(c.head_hash);
+  json["head_hash"] = HexEncode(c.head_hash);
   json["time"] = FormatTimestamp(c.time);
   json["time_micros"] = c.time;
-  json["public_key"] = ToHex(c.public_key);
-  json["signature"] = ToHex(c.signature);
+  json["public_key"] = HexEncode(c.public_key);
+  json["signature"] = HexEncode(c.signature);
   return Dump(json);
 }
 

@@ -218,16 +218,16 @@ absl::StatusOr<AuditEntry> AuditLog::Find(absl::string_view hash) const {
   rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), cf_,
                                      std::string(1, kHashPrefix) + std::string(hash), &value);
   if (s.IsNotFound()) {
-    return absl::NotFoundError(absl::StrCat("no audit log entry has hash ", ToHex(hash)));
+    return absl::NotFoundError(absl::StrCat("no audit log entry has hash ", HexEncode(hash)));
   }
   CAIRN_RETURN_IF_ERROR(FromRocks(s, "reading the audit log's hash index"));
   uint64_t seq = 0;
   if (!ParseBigEndian64(value, &seq)) {
-    return absl::DataLossError(absl::StrCat("audit log: malformed index row for ", ToHex(hash)));
+    return absl::DataLossError(absl::StrCat("audit log: malformed index row for ", HexEncode(hash)));
   }
   CAIRN_ASSIGN_OR_RETURN(AuditEntry entry, Get(seq));
   if (entry.hash != hash) {
-    return absl::DataLossError(absl::StrCat("audit log: the index maps ", ToHex(hash), " to entry ",
+    return absl::DataLossError(absl::StrCat("audit log: the index maps ", HexEncode(hash), " to entry ",
                                             seq, ", whose hash differs"));
   }
   return entry;

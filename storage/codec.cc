@@ -1,19 +1,6 @@
 #include "storage/codec.h"
 
-#include <openssl/sha.h>
-
-#include "absl/strings/escaping.h"
-
 namespace cairn {
-
-std::string Sha256(absl::string_view data) {
-  std::string digest(kSha256Bytes, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
-}
-
-std::string ToHex(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
 
 void ByteWriter::U32(uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out_->push_back(static_cast<char>(v >> shift));

@@ -1,5 +1,5 @@
 // Byte encodings shared by the steward's stores (audit log, ledger, policy versions): big-endian
-// integers, length-prefixed byte strings, SHA-256 and lowercase hex.
+// integers and length-prefixed byte strings. SHA-256 and hex come from crypto/hash.h.
 //
 // Every variable-length field is written as u32 big-endian length followed by the bytes, so a
 // sequence of fields has exactly one parse (no separators to escape). ByteReader never reads
@@ -12,16 +12,9 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "crypto/hash.h"
 
 namespace cairn {
-
-inline constexpr size_t kSha256Bytes = 32;
-
-// The SHA-256 digest of `data` (32 raw bytes), computed with OpenSSL.
-std::string Sha256(absl::string_view data);
-
-// Lowercase hex of `bytes` ("" for empty input).
-std::string ToHex(absl::string_view bytes);
 
 // Appends encodings to a string.
 class ByteWriter {

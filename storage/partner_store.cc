@@ -8,18 +8,6 @@
 
 namespace cairn {
 
-bool IsValidPartnerName(absl::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  auto ok = [](char c, bool first) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           (!first && (c == '.' || c == '_' || c == '-'));
-  };
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (!ok(name[i], i == 0)) return false;
-  }
-  return true;
-}
-
 std::string EncodePartner(const Partner& p) {
   nlohmann::json j = {{"name", p.name},
                       {"fingerprint", p.fingerprint},

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "base/time.h"
+#include "model/partner_name.h"
 #include "storage/database.h"
 
 namespace cairn {
@@ -38,9 +39,6 @@ struct Partner {
 
   bool active() const { return !revoked_at.has_value(); }
 };
-
-// True for names of the form [a-z0-9][a-z0-9._-]{0,63}.
-bool IsValidPartnerName(absl::string_view name);
 
 class PartnerStore {
  public:

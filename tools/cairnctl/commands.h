@@ -21,6 +21,8 @@ struct Globals {
 void AddDataCommands(CLI::App& app, Globals& globals);
 // identity, partner, verify.
 void AddPartnerCommands(CLI::App& app, Globals& globals);
+// policy, audit, budget.
+void AddStewardCommands(CLI::App& app, Globals& globals);
 
 // Shared helpers.
 int Fail(absl::string_view command, const absl::Status& status);

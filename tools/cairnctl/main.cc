@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cairn::AddDataCommands(app, globals);
   cairn::AddPartnerCommands(app, globals);
+  cairn::AddStewardCommands(app, globals);
   CLI11_PARSE(app, argc, argv);
   return globals.exit_code;
 }

@@ -48,9 +48,9 @@ struct FederationMember::OpenRound {
   Timestamp expires_at = 0;
   Stage stage = Stage::kCommitted;
   // From the announcement on:
-  std::vector<PublicKey> cohort;
-  std::optional<RoundMasks> masks;
-  LocalFigures figures;
+  std::vector<PublicKey> cohort{};
+  std::optional<RoundMasks> masks{};
+  LocalFigures figures{};
 };
 
 FederationMember::FederationMember(MemberContext context, CohortMemory memory)

@@ -58,13 +58,13 @@ struct Commitment {
   RoundDigest round{};
   PublicKey member;
   bool accepted = false;
-  std::string reason;  // when refused
+  std::string reason{};  // when refused
 };
 
 struct Announcement {
   RoundDigest round{};
   PublicKey requester;
-  std::vector<PublicKey> cohort;  // final
+  std::vector<PublicKey> cohort{};  // final
 };
 
 struct Contribution {
@@ -72,12 +72,12 @@ struct Contribution {
   CohortHash cohort_hash{};
   Phase phase = Phase::kCounts;
   PublicKey member;
-  std::vector<uint64_t> words;  // masked
+  std::vector<uint64_t> words{};  // masked
 };
 
 struct ValuesRequest {
   RoundDigest round{};
-  std::vector<SignedMessage> counts;  // signed count contributions, in final-cohort order
+  std::vector<SignedMessage> counts{};  // signed count contributions, in final-cohort order
 };
 
 // The round digest: BLAKE2b-256 over "cairn/federation/round/v1\0" || proposal body.
@@ -127,9 +127,9 @@ struct FederatedRow {
 struct FederatedResult {
   SignedMessage proposal;
   SignedMessage announcement;
-  std::vector<SignedMessage> counts;  // final-cohort order
-  std::vector<SignedMessage> values;  // final-cohort order
-  std::vector<FederatedRow> rows;     // groups with at least one contributor, key-space order
+  std::vector<SignedMessage> counts{};  // final-cohort order
+  std::vector<SignedMessage> values;    // final-cohort order
+  std::vector<FederatedRow> rows;       // groups with at least one contributor, key-space order
 };
 
 std::string EncodeFederatedResult(const FederatedResult& result);

@@ -203,6 +203,10 @@ absl::StatusOr<FederatedResult> RunFederatedRoundWithRetry(const Identity& reque
                            }),
             c.end());
     if (gone.empty()) break;
+    if (c.size() < std::max<size_t>(2, request.min_contributors)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          last.message(), "; only ", c.size(), " members are left, too few for another round"));
+    }
   }
   return last;
 }

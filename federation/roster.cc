@@ -131,6 +131,14 @@ std::optional<RosterMember> ParseMember(absl::string_view file, const toml::tabl
   std::optional<std::string> name = text("name");
   std::optional<std::string> fingerprint_text = text("fingerprint");
   std::optional<std::string> endpoint = text("endpoint");
+  if (name && !IsValidPartnerName(*name)) {
+    error(t.get("name")->source(), "name",
+          "not a valid partner name (1-128 of [A-Za-z0-9._:-], starting with a letter or digit)");
+  }
+  if (endpoint && !IsValidEndpoint(*endpoint)) {
+    error(t.get("endpoint")->source(), "endpoint",
+          absl::StrCat("'", *endpoint, "' is not host:port (port 1..65535)"));
+  }
   std::optional<Fingerprint> fingerprint;
   if (fingerprint_text) {
     absl::StatusOr<Fingerprint> f = Fingerprint::Parse(*fingerprint_text);

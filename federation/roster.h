@@ -40,9 +40,9 @@ inline constexpr size_t kMaxRosterFileBytes = 4 << 20;
 struct RosterMember {
   std::string name;
   Fingerprint fingerprint;
-  std::string endpoint;
-  std::optional<PublicKey> public_key;  // from the certificate, when given
-  std::string certificate_pem;          // canonical PEM, or empty
+  std::string endpoint{};
+  std::optional<PublicKey> public_key{};  // from the certificate, when given
+  std::string certificate_pem{};          // canonical PEM, or empty
 };
 
 class ConsortiumRoster {

@@ -47,14 +47,14 @@ inline constexpr size_t kMaxRoundGroupTags = 8;
 inline constexpr size_t kMaxRoundCells = size_t{1} << 22;
 
 struct Proposal {
-  std::string consortium;
-  std::string query_id;  // 16..64 random bytes
+  std::string consortium{};
+  std::string query_id{};  // 16..64 random bytes
   PublicKey requester;
   Timestamp issued_at = 0;
-  Query query;
-  std::vector<std::vector<std::string>> group_values;  // one list per query.group_tags
-  uint32_t min_contributors = 2;                       // per released group
-  std::vector<PublicKey> cohort;                       // proposed
+  Query query{};
+  std::vector<std::vector<std::string>> group_values{};  // one list per query.group_tags
+  uint32_t min_contributors = 2;                         // per released group
+  std::vector<PublicKey> cohort{};                       // proposed
 };
 
 // InvalidArgument naming what is wrong: an unsupported aggregate (min, max), a malformed

@@ -96,16 +96,16 @@ class FakeData {
 struct Participant {
   std::string name;
   Identity identity;
-  FakeData data;
-  std::unique_ptr<TestRandom> noise;
-  std::unique_ptr<PolicySteward> steward;
-  std::unique_ptr<FederationMember> member;
+  FakeData data{};
+  std::unique_ptr<TestRandom> noise{};
+  std::unique_ptr<PolicySteward> steward{};
+  std::unique_ptr<FederationMember> member{};
 };
 
 struct ConsortiumOptions {
   int members = 5;
   uint64_t min_cohort = 3;
-  std::optional<PrivacySpec> privacy;  // set: the members' grants are "protected"
+  std::optional<PrivacySpec> privacy{};  // set: the members' grants are "protected"
   uint64_t min_records = 1;
   uint64_t noise_seed = 1;
 };
@@ -157,8 +157,10 @@ class TestConsortium {
   }
 
   // Rebuilds member i with `grant` as its only grant and `roster` as its copy of the roster
-  // (both must outlive the consortium; nullptr: the shared roster). Its data is kept.
-  void MakeMember(int i, Grant grant, const ConsortiumRoster* roster = nullptr) {
+  // (which must outlive the consortium; nullptr: the shared roster). Its data is kept.
+  // `local`: the member's LocalQuery (default: its FakeData).
+  void MakeMember(int i, Grant grant, const ConsortiumRoster* roster = nullptr,
+                  LocalQuery local = {}) {
     Participant& p = *participants_[i];
     PolicyBuilder builder;
     builder.AddGrant(std::move(grant));
@@ -169,7 +171,7 @@ class TestConsortium {
     context.identity = &p.identity;
     context.roster = roster != nullptr ? roster : roster_.get();
     context.steward = p.steward.get();
-    context.local = p.data.AsLocalQuery();
+    context.local = local ? std::move(local) : p.data.AsLocalQuery();
     context.clock = [this] { return now_; };
     context.noise = p.noise.get();
     p.member = std::make_unique<FederationMember>(std::move(context));

@@ -54,7 +54,10 @@ struct FederationMember::OpenRound {
 };
 
 FederationMember::FederationMember(MemberContext context, CohortMemory memory)
-    : context_(std::move(context)), memory_(std::move(memory)) {
+    : context_(std::move(context)),
+      roster_keys_(context_.roster != nullptr ? context_.roster->KnownPublicKeys()
+                                              : std::vector<PublicKey>()),
+      memory_(std::move(memory)) {
   if (context_.identity == nullptr || context_.roster == nullptr || context_.steward == nullptr ||
       !context_.local || !context_.clock) {
     CAIRN_LOG_ERROR(
@@ -127,7 +130,7 @@ absl::StatusOr<std::string> FederationMember::Values(absl::string_view request) 
 absl::StatusOr<std::string> FederationMember::ProposeLocked(absl::string_view request,
                                                             Timestamp now) {
   CAIRN_ASSIGN_OR_RETURN(const SignedMessage message, DecodeSigned(request));
-  CAIRN_ASSIGN_OR_RETURN(Proposal p, OpenProposal(message));
+  CAIRN_ASSIGN_OR_RETURN(Proposal p, OpenProposal(message, &roster_keys_));
   const RoundDigest digest = DigestProposal(message.body);
   const Identity& self = *context_.identity;
   const ConsortiumRoster& roster = *context_.roster;
@@ -219,7 +222,7 @@ absl::StatusOr<std::string> FederationMember::ProposeLocked(absl::string_view re
 absl::StatusOr<std::string> FederationMember::AnnounceLocked(absl::string_view request,
                                                              Timestamp now) {
   CAIRN_ASSIGN_OR_RETURN(const SignedMessage message, DecodeSigned(request));
-  CAIRN_ASSIGN_OR_RETURN(Announcement a, OpenAnnouncement(message));
+  CAIRN_ASSIGN_OR_RETURN(Announcement a, OpenAnnouncement(message, &roster_keys_));
   auto it = open_.find(Key(a.round));
   if (it == open_.end()) {
     return absl::FailedPreconditionError(

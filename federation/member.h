@@ -111,6 +111,7 @@ class FederationMember {
   RandomSource& Noise();
 
   MemberContext context_;
+  const KnownKeys roster_keys_;  // the roster's public keys, resolved without re-checking
   mutable absl::Mutex mu_;
   CohortMemory memory_ ABSL_GUARDED_BY(mu_);
   // Round digest (raw bytes) -> state, for rounds committed to and not finished.

@@ -114,8 +114,10 @@ absl::StatusOr<std::array<uint8_t, N>> FixedBytes(capnp::Data::Reader d, absl::s
   return out;
 }
 
-absl::StatusOr<PublicKey> Key(capnp::Data::Reader d, absl::string_view field) {
-  absl::StatusOr<PublicKey> key = PublicKey::FromBytes(View(d));
+absl::StatusOr<PublicKey> Key(capnp::Data::Reader d, absl::string_view field,
+                              const KnownKeys* known) {
+  absl::StatusOr<PublicKey> key =
+      known != nullptr ? known->Resolve(View(d)) : PublicKey::FromBytes(View(d));
   if (!key.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.status().message()));
   }
@@ -123,7 +125,7 @@ absl::StatusOr<PublicKey> Key(capnp::Data::Reader d, absl::string_view field) {
 }
 
 absl::StatusOr<std::vector<PublicKey>> Keys(capnp::List<capnp::Data>::Reader list,
-                                            absl::string_view field) {
+                                            absl::string_view field, const KnownKeys* known) {
   if (list.size() > kMaxCohortMembers) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": ", list.size(), " keys, at most ", kMaxCohortMembers));
@@ -131,7 +133,7 @@ absl::StatusOr<std::vector<PublicKey>> Keys(capnp::List<capnp::Data>::Reader lis
   std::vector<PublicKey> keys;
   keys.reserve(list.size());
   for (size_t i = 0; i < list.size(); ++i) {
-    CAIRN_ASSIGN_OR_RETURN(PublicKey k, Key(list[i], absl::StrCat(field, "[", i, "]")));
+    CAIRN_ASSIGN_OR_RETURN(PublicKey k, Key(list[i], absl::StrCat(field, "[", i, "]"), known));
     keys.push_back(k);
   }
   return keys;
@@ -182,12 +184,13 @@ std::string EncodeProposal(const Proposal& p) {
   return Encode(message);
 }
 
-absl::StatusOr<Proposal> DecodeProposal(absl::string_view body) {
+absl::StatusOr<Proposal> DecodeProposal(absl::string_view body, const KnownKeys* known) {
   return Decode<proto::Proposal>(
-      body, "proposal", [](proto::Proposal::Reader in) -> absl::StatusOr<Proposal> {
+      body, "proposal", [known](proto::Proposal::Reader in) -> absl::StatusOr<Proposal> {
         CAIRN_ASSIGN_OR_RETURN(std::string consortium,
                                BoundedText(in.getConsortium(), "consortium", kMaxNameBytes));
-        CAIRN_ASSIGN_OR_RETURN(PublicKey requester, Key(in.getRequesterKey(), "requesterKey"));
+        CAIRN_ASSIGN_OR_RETURN(PublicKey requester,
+                               Key(in.getRequesterKey(), "requesterKey", known));
         Proposal p{std::move(consortium), std::string(View(in.getQueryId())), requester};
         if (p.query_id.size() > kMaxRoundQueryIdBytes) {
           return absl::InvalidArgumentError("queryId: too long");
@@ -214,7 +217,7 @@ absl::StatusOr<Proposal> DecodeProposal(absl::string_view body) {
           p.group_values.push_back(std::move(values));
         }
         p.min_contributors = in.getMinContributors();
-        CAIRN_ASSIGN_OR_RETURN(p.cohort, Keys(in.getCohort(), "cohort"));
+        CAIRN_ASSIGN_OR_RETURN(p.cohort, Keys(in.getCohort(), "cohort", known));
         return p;
       });
 }
@@ -231,10 +234,10 @@ std::string EncodeCommitment(const Commitment& c) {
   return Encode(message);
 }
 
-absl::StatusOr<Commitment> DecodeCommitment(absl::string_view body) {
+absl::StatusOr<Commitment> DecodeCommitment(absl::string_view body, const KnownKeys* known) {
   return Decode<proto::Commitment>(
-      body, "commitment", [](proto::Commitment::Reader in) -> absl::StatusOr<Commitment> {
-        CAIRN_ASSIGN_OR_RETURN(PublicKey member, Key(in.getMemberKey(), "memberKey"));
+      body, "commitment", [known](proto::Commitment::Reader in) -> absl::StatusOr<Commitment> {
+        CAIRN_ASSIGN_OR_RETURN(PublicKey member, Key(in.getMemberKey(), "memberKey", known));
         Commitment c{{}, member};
         CAIRN_ASSIGN_OR_RETURN(c.round,
                                FixedBytes<kRoundDigestBytes>(in.getRoundDigest(), "roundDigest"));
@@ -253,14 +256,16 @@ std::string EncodeAnnouncement(const Announcement& a) {
   return Encode(message);
 }
 
-absl::StatusOr<Announcement> DecodeAnnouncement(absl::string_view body) {
+absl::StatusOr<Announcement> DecodeAnnouncement(absl::string_view body, const KnownKeys* known) {
   return Decode<proto::Announcement>(
-      body, "announcement", [](proto::Announcement::Reader in) -> absl::StatusOr<Announcement> {
-        CAIRN_ASSIGN_OR_RETURN(PublicKey requester, Key(in.getRequesterKey(), "requesterKey"));
+      body, "announcement",
+      [known](proto::Announcement::Reader in) -> absl::StatusOr<Announcement> {
+        CAIRN_ASSIGN_OR_RETURN(PublicKey requester,
+                               Key(in.getRequesterKey(), "requesterKey", known));
         Announcement a{{}, requester};
         CAIRN_ASSIGN_OR_RETURN(a.round,
                                FixedBytes<kRoundDigestBytes>(in.getRoundDigest(), "roundDigest"));
-        CAIRN_ASSIGN_OR_RETURN(a.cohort, Keys(in.getCohort(), "cohort"));
+        CAIRN_ASSIGN_OR_RETURN(a.cohort, Keys(in.getCohort(), "cohort", known));
         return a;
       });
 }
@@ -277,10 +282,11 @@ std::string EncodeContribution(const Contribution& c) {
   return Encode(message);
 }
 
-absl::StatusOr<Contribution> DecodeContribution(absl::string_view body) {
+absl::StatusOr<Contribution> DecodeContribution(absl::string_view body, const KnownKeys* known) {
   return Decode<proto::Contribution>(
-      body, "contribution", [](proto::Contribution::Reader in) -> absl::StatusOr<Contribution> {
-        CAIRN_ASSIGN_OR_RETURN(PublicKey member, Key(in.getMemberKey(), "memberKey"));
+      body, "contribution",
+      [known](proto::Contribution::Reader in) -> absl::StatusOr<Contribution> {
+        CAIRN_ASSIGN_OR_RETURN(PublicKey member, Key(in.getMemberKey(), "memberKey", known));
         Contribution c{{}, {}, Phase::kCounts, member};
         CAIRN_ASSIGN_OR_RETURN(c.round,
                                FixedBytes<kRoundDigestBytes>(in.getRoundDigest(), "roundDigest"));
@@ -309,6 +315,16 @@ absl::StatusOr<Contribution> DecodeContribution(absl::string_view body) {
 
 }  // namespace
 
+KnownKeys::KnownKeys(absl::Span<const PublicKey> keys) {
+  for (const PublicKey& k : keys) keys_.emplace(std::string(k.AsStringView()), k);
+}
+
+absl::StatusOr<PublicKey> KnownKeys::Resolve(absl::string_view raw) const {
+  auto it = keys_.find(raw);
+  if (it != keys_.end()) return it->second;
+  return PublicKey::FromBytes(raw);
+}
+
 std::string DigestHex(const RoundDigest& digest) {
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
@@ -328,8 +344,8 @@ SignedMessage SignProposal(const Identity& requester, const Proposal& proposal) 
   return SignBody(requester, kProposalLabel, EncodeProposal(proposal));
 }
 
-absl::StatusOr<Proposal> OpenProposal(const SignedMessage& message) {
-  CAIRN_ASSIGN_OR_RETURN(Proposal p, DecodeProposal(message.body));
+absl::StatusOr<Proposal> OpenProposal(const SignedMessage& message, const KnownKeys* known) {
+  CAIRN_ASSIGN_OR_RETURN(Proposal p, DecodeProposal(message.body, known));
   CAIRN_RETURN_IF_ERROR(VerifyBody(message, kProposalLabel, p.requester));
   return p;
 }
@@ -338,8 +354,8 @@ SignedMessage SignCommitment(const Identity& member, const Commitment& commitmen
   return SignBody(member, kCommitmentLabel, EncodeCommitment(commitment));
 }
 
-absl::StatusOr<Commitment> OpenCommitment(const SignedMessage& message) {
-  CAIRN_ASSIGN_OR_RETURN(Commitment c, DecodeCommitment(message.body));
+absl::StatusOr<Commitment> OpenCommitment(const SignedMessage& message, const KnownKeys* known) {
+  CAIRN_ASSIGN_OR_RETURN(Commitment c, DecodeCommitment(message.body, known));
   CAIRN_RETURN_IF_ERROR(VerifyBody(message, kCommitmentLabel, c.member));
   return c;
 }
@@ -348,8 +364,9 @@ SignedMessage SignAnnouncement(const Identity& requester, const Announcement& an
   return SignBody(requester, kAnnouncementLabel, EncodeAnnouncement(announcement));
 }
 
-absl::StatusOr<Announcement> OpenAnnouncement(const SignedMessage& message) {
-  CAIRN_ASSIGN_OR_RETURN(Announcement a, DecodeAnnouncement(message.body));
+absl::StatusOr<Announcement> OpenAnnouncement(const SignedMessage& message,
+                                              const KnownKeys* known) {
+  CAIRN_ASSIGN_OR_RETURN(Announcement a, DecodeAnnouncement(message.body, known));
   CAIRN_RETURN_IF_ERROR(VerifyBody(message, kAnnouncementLabel, a.requester));
   return a;
 }
@@ -358,8 +375,9 @@ SignedMessage SignContribution(const Identity& member, const Contribution& contr
   return SignBody(member, kContributionLabel, EncodeContribution(contribution));
 }
 
-absl::StatusOr<Contribution> OpenContribution(const SignedMessage& message) {
-  CAIRN_ASSIGN_OR_RETURN(Contribution c, DecodeContribution(message.body));
+absl::StatusOr<Contribution> OpenContribution(const SignedMessage& message,
+                                              const KnownKeys* known) {
+  CAIRN_ASSIGN_OR_RETURN(Contribution c, DecodeContribution(message.body, known));
   CAIRN_RETURN_IF_ERROR(VerifyBody(message, kContributionLabel, c.member));
   return c;
 }

@@ -21,8 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "base/time.h"
 #include "crypto/identity.h"
 #include "crypto/pairwise_mask.h"
@@ -80,24 +82,45 @@ struct ValuesRequest {
   std::vector<SignedMessage> counts{};  // signed count contributions, in final-cohort order
 };
 
+// Public keys this party already holds (its roster's, a round's cohort), so that the keys in
+// messages need not be checked again: PublicKey::FromBytes checks that a point is in the
+// prime-order subgroup, which costs more than verifying a signature, and a round carries a
+// hundred keys or more. A key that is not known is checked as usual. Immutable after
+// construction; thread-safe.
+class KnownKeys {
+ public:
+  KnownKeys() = default;
+  explicit KnownKeys(absl::Span<const PublicKey> keys);
+  // The known key with these 32 bytes, else PublicKey::FromBytes(raw).
+  absl::StatusOr<PublicKey> Resolve(absl::string_view raw) const;
+
+ private:
+  absl::flat_hash_map<std::string, PublicKey> keys_;
+};
+
 // The round digest: BLAKE2b-256 over "cairn/federation/round/v1\0" || proposal body.
 RoundDigest DigestProposal(absl::string_view proposal_body);
 
+// `known`, when given, resolves the keys in the message (see KnownKeys).
 SignedMessage SignProposal(const Identity& requester, const Proposal& proposal);
 // Verified against the requester key the proposal names.
-absl::StatusOr<Proposal> OpenProposal(const SignedMessage& message);
+absl::StatusOr<Proposal> OpenProposal(const SignedMessage& message,
+                                      const KnownKeys* known = nullptr);
 
 SignedMessage SignCommitment(const Identity& member, const Commitment& commitment);
 // Verified against the member key the commitment names.
-absl::StatusOr<Commitment> OpenCommitment(const SignedMessage& message);
+absl::StatusOr<Commitment> OpenCommitment(const SignedMessage& message,
+                                          const KnownKeys* known = nullptr);
 
 SignedMessage SignAnnouncement(const Identity& requester, const Announcement& announcement);
 // Verified against the requester key the announcement names.
-absl::StatusOr<Announcement> OpenAnnouncement(const SignedMessage& message);
+absl::StatusOr<Announcement> OpenAnnouncement(const SignedMessage& message,
+                                              const KnownKeys* known = nullptr);
 
 SignedMessage SignContribution(const Identity& member, const Contribution& contribution);
 // Verified against the member key the contribution names. At most kMaxRoundCells words.
-absl::StatusOr<Contribution> OpenContribution(const SignedMessage& message);
+absl::StatusOr<Contribution> OpenContribution(const SignedMessage& message,
+                                              const KnownKeys* known = nullptr);
 
 // What travels: one encoded SignedMessage, or one encoded ValuesRequest.
 std::string EncodeSigned(const SignedMessage& message);

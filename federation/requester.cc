@@ -114,6 +114,7 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
   const RoundDigest digest = DigestProposal(result.proposal.body);
   const std::vector<absl::StatusOr<std::string>> commitments =
       transport.Broadcast(FederationCall::kPropose, p.cohort, EncodeSigned(result.proposal));
+  const KnownKeys known(p.cohort);
   std::vector<PublicKey> cohort;
   for (size_t i = 0; i < p.cohort.size(); ++i) {
     const PublicKey& member = p.cohort[i];
@@ -123,7 +124,7 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
     }
     absl::StatusOr<Commitment> c = [&]() -> absl::StatusOr<Commitment> {
       CAIRN_ASSIGN_OR_RETURN(const SignedMessage m, DecodeSigned(*commitments[i]));
-      return OpenCommitment(m);
+      return OpenCommitment(m, &known);
     }();
     if (c.ok() && (c->member != member || c->round != digest)) {
       c = absl::InvalidArgumentError("the commitment is for another member or round");

@@ -189,6 +189,14 @@ const RosterMember* ConsortiumRoster::Find(const Fingerprint& fingerprint) const
   return nullptr;
 }
 
+std::vector<PublicKey> ConsortiumRoster::KnownPublicKeys() const {
+  std::vector<PublicKey> keys;
+  for (const RosterMember& m : members_) {
+    if (m.public_key) keys.push_back(*m.public_key);
+  }
+  return keys;
+}
+
 const RosterMember* ConsortiumRoster::FindByName(absl::string_view name) const {
   auto it = std::lower_bound(members_.begin(), members_.end(), name,
                              [](const RosterMember& m, absl::string_view n) { return m.name < n; });

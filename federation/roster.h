@@ -58,6 +58,8 @@ class ConsortiumRoster {
   const RosterMember* Find(const Fingerprint& fingerprint) const;
   const RosterMember* FindByName(absl::string_view name) const;
   bool Contains(const PublicKey& key) const { return Find(key.fingerprint()) != nullptr; }
+  // The public keys the roster holds (members listed with a certificate or a key).
+  std::vector<PublicKey> KnownPublicKeys() const;
 
  private:
   ConsortiumRoster() = default;

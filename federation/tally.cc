@@ -62,7 +62,8 @@ absl::StatusOr<Contribution> OpenMemberContribution(const SignedMessage& message
                                                     const CohortHash& cohort_hash, Phase phase,
                                                     size_t words) {
   const std::string who = member.fingerprint().ToString();
-  absl::StatusOr<Contribution> c = OpenContribution(message);
+  const KnownKeys expected({member});
+  absl::StatusOr<Contribution> c = OpenContribution(message, &expected);
   if (!c.ok()) {
     return absl::Status(c.status().code(),
                         absl::StrCat("the ", PhaseName(phase), " contribution of ", who, ": ",

@@ -141,12 +141,14 @@ class TestConsortium {
   explicit TestConsortium(ConsortiumOptions options = {})
       : options_(options), requester_(FixedIdentity(200)) {
     std::vector<RosterMember> roster;
-    roster.push_back(RosterMember{kRequesterName, requester_.fingerprint(), "coordinator:7443"});
+    // Keys as a roster with certificates would hold them.
+    roster.push_back(RosterMember{kRequesterName, requester_.fingerprint(), "coordinator:7443",
+                                  requester_.public_key()});
     for (int i = 0; i < options.members; ++i) {
       auto p = std::make_unique<Participant>(Participant{
           absl::StrCat("member-", i), FixedIdentity(static_cast<uint8_t>(1 + i)), FakeData()});
-      roster.push_back(
-          RosterMember{p->name, p->identity.fingerprint(), absl::StrCat(p->name, ":7443")});
+      roster.push_back(RosterMember{p->name, p->identity.fingerprint(),
+                                    absl::StrCat(p->name, ":7443"), p->identity.public_key()});
       participants_.push_back(std::move(p));
     }
     roster_ = std::make_unique<ConsortiumRoster>(

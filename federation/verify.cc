@@ -38,7 +38,8 @@ std::string DescribeRow(const FederatedRow& row) {
 }  // namespace
 
 absl::Status VerifyFederatedResult(const FederatedResult& result, const ConsortiumRoster& roster) {
-  CAIRN_ASSIGN_OR_RETURN(const Proposal p, OpenProposal(result.proposal));
+  const KnownKeys roster_keys(roster.KnownPublicKeys());
+  CAIRN_ASSIGN_OR_RETURN(const Proposal p, OpenProposal(result.proposal, &roster_keys));
   if (p.consortium != roster.consortium()) {
     return absl::PermissionDeniedError(absl::StrCat("the round is of consortium ", p.consortium,
                                                     ", the roster of ", roster.consortium()));
@@ -51,7 +52,8 @@ absl::Status VerifyFederatedResult(const FederatedResult& result, const Consorti
   CAIRN_ASSIGN_OR_RETURN(const KeySpace keys, KeySpace::Make(p.query, p.group_values));
   const RoundDigest digest = DigestProposal(result.proposal.body);
 
-  CAIRN_ASSIGN_OR_RETURN(const Announcement a, OpenAnnouncement(result.announcement));
+  const KnownKeys cohort_keys(p.cohort);
+  CAIRN_ASSIGN_OR_RETURN(const Announcement a, OpenAnnouncement(result.announcement, &cohort_keys));
   if (a.requester != p.requester) {
     return absl::InvalidArgumentError("the announcement is not the requester's");
   }

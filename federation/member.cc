@@ -55,6 +55,7 @@ struct FederationMember::OpenRound {
 
 FederationMember::FederationMember(MemberContext context, CohortMemory memory)
     : context_(std::move(context)),
+      started_at_(context_.clock ? context_.clock() : 0),
       roster_keys_(context_.roster != nullptr ? context_.roster->KnownPublicKeys()
                                               : std::vector<PublicKey>()),
       memory_(std::move(memory)) {
@@ -160,6 +161,11 @@ absl::StatusOr<std::string> FederationMember::ProposeLocked(absl::string_view re
                               ", which is not within the last ",
                               options.max_proposal_age / kMicrosPerSecond, " s of ",
                               FormatTimestamp(now)));
+  }
+  if (p.issued_at < started_at_) {
+    return reply(absl::StrCat("the proposal was issued at ", FormatTimestamp(p.issued_at),
+                              ", before this member started (", FormatTimestamp(started_at_),
+                              "); propose the round again"));
   }
   if (seen_.contains(Key(digest))) {
     return absl::AlreadyExistsError(absl::StrCat("round ", DigestHex(digest),

@@ -2,7 +2,8 @@
 // when another member's daemon asks it to take part.
 //
 //   Propose   Signed(Proposal) -> Signed(Commitment). Accepts, or refuses with a reason, after
-//             checking: the proposal is signed by its requester, fresh and not seen before; the
+//             checking: the proposal is signed by its requester, fresh (issued within
+//             max_proposal_age, and not before this member started) and not seen before; the
 //             requester and every proposed cohort member are on THIS member's roster of the
 //             named consortium; this member is in the cohort; the steward's policy admits the
 //             query for the requester in a round of this consortium (a grant with a matching
@@ -111,6 +112,9 @@ class FederationMember {
   RandomSource& Noise();
 
   MemberContext context_;
+  // Proposals issued before this member started are refused: the proposals it saw before a
+  // restart are forgotten, and answering one again could repeat a round's masks.
+  const Timestamp started_at_;
   const KnownKeys roster_keys_;  // the roster's public keys, resolved without re-checking
   mutable absl::Mutex mu_;
   CohortMemory memory_ ABSL_GUARDED_BY(mu_);

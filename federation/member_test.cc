@@ -135,6 +135,7 @@ TEST_F(MemberTest, AGrantWithoutAFederationBlockDoesNotAnswerRounds) {
 }
 
 TEST_F(MemberTest, AProposalIsAnsweredOnceAndOnlyWhileFresh) {
+  consortium_.set_now(consortium_.now() + 20 * 60 * kMicrosPerSecond);
   const Identity& requester = consortium_.requester();
   const std::string bytes = EncodeSigned(SignProposal(requester, HandMade(requester)));
   ASSERT_TRUE(consortium_.member(0).member->Propose(bytes).ok());
@@ -146,6 +147,13 @@ TEST_F(MemberTest, AProposalIsAnsweredOnceAndOnlyWhileFresh) {
   EXPECT_THAT(Answer(0, stale, requester), HasSubstr("which is not within the last 600 s"));
   stale.issued_at = consortium_.now() - 9 * 60 * kMicrosPerSecond;
   EXPECT_EQ(Answer(0, stale, requester), "");
+}
+
+TEST_F(MemberTest, AProposalIssuedBeforeTheMemberStartedIsRefused) {
+  // Proposals seen before a restart are forgotten: none from before the start is answered.
+  Proposal p = HandMade(consortium_.requester());
+  p.issued_at = consortium_.now() - kMicrosPerSecond;
+  EXPECT_THAT(Answer(0, p, consortium_.requester()), HasSubstr("before this member started"));
 }
 
 TEST_F(MemberTest, AProposalSignedBySomeoneElseIsRejected) {

@@ -63,8 +63,9 @@ struct MemberOptions {
   // member's clock, is refused (stale or replayed). Open rounds expire after the same time.
   Timestamp max_proposal_age = 10 * 60 * kMicrosPerSecond;
   Timestamp max_clock_skew = 60 * kMicrosPerSecond;
-  // Rounds committed to and not finished: bounds the memory requesters can pin.
-  size_t max_open_rounds = 64;
+  // Rounds committed to and not finished: bounds the memory requesters can pin (a round
+  // holds the member's figures, up to 2 MiB for the largest key space).
+  size_t max_open_rounds = 16;
   // Proposals remembered until stale, so that none is answered twice.
   size_t max_seen_proposals = 10'000;
 };

@@ -75,6 +75,20 @@ absl::StatusOr<Collected> CollectPhase(const std::vector<absl::StatusOr<std::str
   return out;
 }
 
+// The transport's Broadcast, checked to return one reply per member.
+absl::StatusOr<std::vector<absl::StatusOr<std::string>>> Call(FederationTransport& transport,
+                                                              FederationCall call,
+                                                              absl::Span<const PublicKey> members,
+                                                              absl::string_view request) {
+  std::vector<absl::StatusOr<std::string>> replies = transport.Broadcast(call, members, request);
+  if (replies.size() != members.size()) {
+    return absl::InternalError(absl::StrCat("the transport returned ", replies.size(),
+                                            " replies to ", FederationCallName(call), " for ",
+                                            members.size(), " members"));
+  }
+  return replies;
+}
+
 std::string FreshQueryId() {
   std::string id(kQueryIdBytes, '\0');
   RandomBytes(id.data(), id.size());
@@ -112,8 +126,9 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
   FederatedResult result;
   result.proposal = SignProposal(requester, p);
   const RoundDigest digest = DigestProposal(result.proposal.body);
-  const std::vector<absl::StatusOr<std::string>> commitments =
-      transport.Broadcast(FederationCall::kPropose, p.cohort, EncodeSigned(result.proposal));
+  CAIRN_ASSIGN_OR_RETURN(
+      const std::vector<absl::StatusOr<std::string>> commitments,
+      Call(transport, FederationCall::kPropose, p.cohort, EncodeSigned(result.proposal)));
   const KnownKeys known(p.cohort);
   std::vector<PublicKey> cohort;
   for (size_t i = 0; i < p.cohort.size(); ++i) {
@@ -152,11 +167,12 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
   result.announcement =
       SignAnnouncement(requester, Announcement{digest, requester.public_key(), cohort});
   CAIRN_ASSIGN_OR_RETURN(const CohortHash cohort_hash, HashCohort(cohort));
-  CAIRN_ASSIGN_OR_RETURN(Collected counts,
-                         CollectPhase(transport.Broadcast(FederationCall::kAnnounce, cohort,
-                                                          EncodeSigned(result.announcement)),
-                                      cohort, digest, cohort_hash, FederationCall::kAnnounce,
-                                      Phase::kCounts, CountWords(keys), &rep));
+  CAIRN_ASSIGN_OR_RETURN(
+      const std::vector<absl::StatusOr<std::string>> count_replies,
+      Call(transport, FederationCall::kAnnounce, cohort, EncodeSigned(result.announcement)));
+  CAIRN_ASSIGN_OR_RETURN(Collected counts, CollectPhase(count_replies, cohort, digest, cohort_hash,
+                                                        FederationCall::kAnnounce, Phase::kCounts,
+                                                        CountWords(keys), &rep));
   CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> count_sum, AddUp(counts.contributions));
   CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors,
                          ContributorsFromSum(count_sum, cohort.size(), keys.size()));
@@ -165,11 +181,13 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
   // Step 4: every member gets all counts, checks them, and sends its masked figures.
   const ValuesRequest values_request{digest, counts.messages};
   CAIRN_ASSIGN_OR_RETURN(
+      const std::vector<absl::StatusOr<std::string>> value_replies,
+      Call(transport, FederationCall::kValues, cohort, EncodeValuesRequest(values_request)));
+  CAIRN_ASSIGN_OR_RETURN(
       Collected values,
-      CollectPhase(
-          transport.Broadcast(FederationCall::kValues, cohort, EncodeValuesRequest(values_request)),
-          cohort, digest, cohort_hash, FederationCall::kValues, Phase::kValues,
-          ValueWords(released.size(), ComponentsOf(p.query).size()), &rep));
+      CollectPhase(value_replies, cohort, digest, cohort_hash, FederationCall::kValues,
+                   Phase::kValues, ValueWords(released.size(), ComponentsOf(p.query).size()),
+                   &rep));
   CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> value_sum, AddUp(values.contributions));
   CAIRN_ASSIGN_OR_RETURN(
       result.rows, RowsFromSums(p.query, keys, contributors, released, value_sum, cohort.size()));

@@ -5,7 +5,8 @@
 # Every signed message travels as a `Signed`: `body` is the Cap'n Proto encoding of the struct
 # named in the comment, and `signature` is Ed25519 over "<label>\0" || body, the label saying
 # which kind of message it is (so one kind can never be replayed as another). The receiver
-# checks the signature over the exact bytes it received and only then reads the body.
+# reads the signer's key from the body, checks the signature over the exact bytes it received,
+# and only then uses the rest of the body.
 @0xc2d8003c1868facf;
 
 using Cxx = import "/capnp/c++.capnp";
@@ -21,8 +22,6 @@ struct Signed {
 # Step 1, requester -> each proposed member. Label "cairn/federation/proposal/v1".
 # Its body's BLAKE2b-256 (with label "cairn/federation/round/v1") is the round digest that
 # every later message of the round names, and that the masks are bound to.
-# (A receiver reads the signer's key from the body, verifies the signature over the exact
-# bytes, and only then uses the rest.)
 struct Proposal {
   consortium @0 :Text;         # the roster's consortium name
   queryId @1 :Data;            # 16..64 fresh random bytes

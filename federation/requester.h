@@ -51,10 +51,10 @@ struct RoundReport {
     FederationCall call;
     absl::Status status;  // for a refusal at the proposal: PermissionDenied with its reason
   };
-  std::vector<MemberIssue> refused;  // declined the proposal, or refused mid-round
-  std::vector<MemberIssue> dropped;  // unreachable or failed to deliver
-  std::vector<PublicKey> final_cohort;
-  int attempts = 0;
+  std::vector<MemberIssue> refused;     // declined the proposal, or refused mid-round
+  std::vector<MemberIssue> dropped;     // unreachable or failed to deliver
+  std::vector<PublicKey> final_cohort;  // of the last round that got that far
+  int attempts = 0;                     // rounds started (each RunFederatedRound adds one)
 };
 
 // One round. `query_id`: empty for a fresh random one (tests may fix it).

@@ -4,6 +4,7 @@
 #ifndef CAIRN_FEDERATION_TESTING_H_
 #define CAIRN_FEDERATION_TESTING_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>

@@ -82,14 +82,33 @@ absl::string_view CheckName(Check check) {
       return "rate_limit";
     case Check::kBudget:
       return "budget";
+    case Check::kFederation:
+      return "federation";
   }
   return "?";
 }
 
 namespace {
 
-// The first check of `g` that `q` fails at `now`, or nullopt; with `reason`, also says why.
-std::optional<Check> Evaluate(const Grant& g, const Query& q, Timestamp now, std::string* reason) {
+// The first check of `g` that `q` fails at `now` (in a round of `consortium` if not empty), or
+// nullopt; with `reason`, also says why.
+std::optional<Check> Evaluate(const Grant& g, const Query& q, Timestamp now,
+                              absl::string_view consortium, std::string* reason) {
+  if (consortium.empty() && g.federation) {
+    return Fail(reason, g, Check::kFederation, [&] {
+      return absl::StrCat("answers only federated rounds of consortium ", g.federation->consortium);
+    });
+  }
+  if (!consortium.empty() && !g.federation) {
+    return Fail(reason, g, Check::kFederation,
+                [&] { return std::string("does not answer federated rounds"); });
+  }
+  if (!consortium.empty() && g.federation->consortium != consortium) {
+    return Fail(reason, g, Check::kFederation, [&] {
+      return absl::StrCat("answers federated rounds of consortium ", g.federation->consortium,
+                          ", not ", consortium);
+    });
+  }
   if (g.valid_from && now < *g.valid_from) {
     return Fail(reason, g, Check::kValidity, [&] {
       return absl::StrCat("is not valid before ", FormatTimestamp(*g.valid_from));
@@ -180,9 +199,10 @@ std::optional<Check> Evaluate(const Grant& g, const Query& q, Timestamp now, std
 
 }  // namespace
 
-std::optional<Refusal> CheckGrant(const Grant& grant, const Query& query, Timestamp now) {
+std::optional<Refusal> CheckGrant(const Grant& grant, const Query& query, Timestamp now,
+                                  absl::string_view consortium) {
   std::string reason;
-  std::optional<Check> failed = Evaluate(grant, query, now, &reason);
+  std::optional<Check> failed = Evaluate(grant, query, now, consortium, &reason);
   if (!failed) return std::nullopt;
   return Refusal{&grant, *failed, std::move(reason)};
 }
@@ -208,8 +228,8 @@ bool DenyRuleMatches(const DenyRule& r, const Query& q) {
   return true;
 }
 
-Decision Decide(const Policy& policy, absl::string_view partner, const Query& query,
-                Timestamp now) {
+Decision Decide(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now,
+                absl::string_view consortium) {
   Decision d;
   for (uint32_t i : policy.DenyRuleIndicesFor(partner)) {
     const DenyRule& rule = policy.deny_rules()[i];
@@ -231,7 +251,7 @@ Decision Decide(const Policy& policy, absl::string_view partner, const Query& qu
   std::vector<const Grant*> refusing;
   for (uint32_t i : grants) {
     const Grant& g = policy.grants()[i];
-    if (!Evaluate(g, query, now, nullptr)) {
+    if (!Evaluate(g, query, now, consortium, nullptr)) {
       d.allowed = true;
       d.grant = &g;
       d.reason = absl::StrCat("allowed by grant '", g.name, "' (purpose: ", g.purpose, ")");
@@ -241,7 +261,7 @@ Decision Decide(const Policy& policy, absl::string_view partner, const Query& qu
   }
   d.refusing_grants = refusing.size();
   for (size_t i = 0; i < refusing.size() && i < kMaxDescribedRefusals; ++i) {
-    d.refusals.push_back(*CheckGrant(*refusing[i], query, now));
+    d.refusals.push_back(*CheckGrant(*refusing[i], query, now, consortium));
   }
   d.denied_by = d.refusals.front().check;
   if (d.refusals.size() == 1) {
@@ -260,11 +280,13 @@ Decision Decide(const Policy& policy, absl::string_view partner, const Query& qu
 }
 
 Explanation Explain(const Policy& policy, absl::string_view partner, const Query& query,
-                    Timestamp now) {
+                    Timestamp now, absl::string_view consortium) {
   Explanation e;
-  e.decision = Decide(policy, partner, query, now);
-  e.lines.push_back(absl::StrCat("partner '", partner, "' asks ", DescribeQuery(query), " at ",
-                                 FormatTimestamp(now)));
+  e.decision = Decide(policy, partner, query, now, consortium);
+  e.lines.push_back(absl::StrCat(
+      "partner '", partner, "' asks ", DescribeQuery(query),
+      consortium.empty() ? "" : absl::StrCat(" in a federated round of consortium ", consortium),
+      " at ", FormatTimestamp(now)));
   for (uint32_t i : policy.DenyRuleIndicesFor(partner)) {
     const DenyRule& rule = policy.deny_rules()[i];
     e.lines.push_back(absl::StrCat("deny rule '", rule.name, "': ",
@@ -278,7 +300,7 @@ Explanation Explain(const Policy& policy, absl::string_view partner, const Query
     const Grant& g = policy.grants()[i];
     std::string who = g.partner.empty() ? absl::StrCat("group '", g.group, "'")
                                         : absl::StrCat("partner '", g.partner, "'");
-    std::optional<Refusal> refusal = CheckGrant(g, query, now);
+    std::optional<Refusal> refusal = CheckGrant(g, query, now, consortium);
     e.lines.push_back(absl::StrCat(
         "grant '", g.name, "' (", who, ", ", ReleaseName(g.release), ", purpose: ", g.purpose,
         "): ",

@@ -10,6 +10,11 @@
 //   3. Otherwise it is denied; the reason says why each binding grant refused.
 // Grants and rules are kept sorted by name, so the order they were written in never matters.
 //
+// Federated rounds (federation/) pass the consortium whose round asks; a partner's own query
+// passes none. A grant with a federation block admits only rounds of its consortium, and a
+// grant without one admits no round at all (check kFederation), so a grant written for a
+// benchmark never answers bilaterally and a bilateral contract never feeds a benchmark.
+//
 // These functions are stateless and spend nothing; rate limits and budgets are PolicyGate's.
 // Thread-safe: they only read the Policy.
 #ifndef CAIRN_POLICY_DECISION_H_
@@ -40,6 +45,7 @@ enum class Check {
   kDenyRule,     // a deny rule matched
   kRateLimit,    // the grant's rate limit is used up (PolicyGate)
   kBudget,       // the grant's privacy budget is used up (PolicyGate)
+  kFederation,   // bilateral query to a federated-only grant, or a round the grant is not for
 };
 absl::string_view CheckName(Check check);  // "partner", "validity", "metric", ...
 
@@ -66,11 +72,14 @@ struct Decision {
 // Bounds the partner-facing reason when many grants refuse.
 inline constexpr size_t kMaxDescribedRefusals = 5;
 
-Decision Decide(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now);
+// `consortium`: empty for a partner's own query, else the consortium of the federated round.
+Decision Decide(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now,
+                absl::string_view consortium = {});
 
-// The reason `grant` does not admit `query` at `now`, or nullopt if it admits it.
-// Partner membership is not checked here.
-std::optional<Refusal> CheckGrant(const Grant& grant, const Query& query, Timestamp now);
+// The reason `grant` does not admit `query` at `now` (asked in a round of `consortium`, or
+// bilaterally when empty), or nullopt if it admits it. Partner membership is not checked here.
+std::optional<Refusal> CheckGrant(const Grant& grant, const Query& query, Timestamp now,
+                                  absl::string_view consortium = {});
 
 // True if every condition of `rule` holds for `query` (who the rule applies to is not checked).
 bool DenyRuleMatches(const DenyRule& rule, const Query& query);
@@ -83,7 +92,7 @@ struct Explanation {
   std::string ToString() const;  // the lines, then "=> allowed/denied: reason"
 };
 Explanation Explain(const Policy& policy, absl::string_view partner, const Query& query,
-                    Timestamp now);
+                    Timestamp now, absl::string_view consortium = {});
 
 }  // namespace cairn
 

@@ -178,5 +178,47 @@ TEST_F(DecisionTest, ExplainListsEveryGrantOfThePartner) {
   EXPECT_THAT(e.ToString(), HasSubstr("=> allowed: allowed by grant 'energy'"));
 }
 
+TEST_F(DecisionTest, AFederationGrantAnswersOnlyRoundsOfItsConsortium) {
+  Grant g = MakeGrant("bench", {"energy"}, {Aggregate::kSum});
+  g.federation = FederationSpec{"steel-bench", 3};
+  builder_.AddGrant(g);
+  Policy p = Build();
+  Query q = Ask("energy", Aggregate::kSum);
+  Decision d = Decide(p, "oem", q, now_, "steel-bench");
+  ASSERT_TRUE(d.allowed) << d.reason;
+  EXPECT_EQ(d.grant->federation->min_cohort, 3u);
+  d = Decide(p, "oem", q, now_);
+  EXPECT_EQ(d.denied_by, Check::kFederation);
+  EXPECT_EQ(d.reason, "grant 'bench' answers only federated rounds of consortium steel-bench");
+  d = Decide(p, "oem", q, now_, "glass-bench");
+  EXPECT_EQ(d.reason,
+            "grant 'bench' answers federated rounds of consortium steel-bench, not glass-bench");
+}
+
+TEST_F(DecisionTest, ABilateralGrantNeverAnswersAFederatedRound) {
+  builder_.AddGrant(MakeGrant("contract", {"energy"}, {Aggregate::kSum}));
+  Policy p = Build();
+  Query q = Ask("energy", Aggregate::kSum);
+  EXPECT_TRUE(Decide(p, "oem", q, now_).allowed);
+  Decision d = Decide(p, "oem", q, now_, "steel-bench");
+  EXPECT_EQ(d.denied_by, Check::kFederation);
+  EXPECT_EQ(d.reason, "grant 'contract' does not answer federated rounds");
+  EXPECT_THAT(Explain(p, "oem", q, now_, "steel-bench").ToString(),
+              HasSubstr("in a federated round of consortium steel-bench"));
+}
+
+TEST_F(DecisionTest, DenyRulesApplyToFederatedRoundsToo) {
+  Grant g = MakeGrant("bench", {"energy"}, {Aggregate::kSum});
+  g.federation = FederationSpec{"steel-bench", 3};
+  builder_.AddGrant(g);
+  DenyRule r;
+  r.name = "embargo";
+  r.reason = "under audit";
+  builder_.AddDenyRule(r);
+  Policy p = Build();
+  EXPECT_EQ(Decide(p, "oem", Ask("energy", Aggregate::kSum), now_, "steel-bench").denied_by,
+            Check::kDenyRule);
+}
+
 }  // namespace
 }  // namespace cairn

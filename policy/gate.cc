@@ -31,15 +31,15 @@ void PolicyGate::ApplyLimits(absl::string_view partner, Timestamp now, Decision*
 }
 
 Decision PolicyGate::Check(const Policy& policy, absl::string_view partner, const Query& query,
-                           Timestamp now) const {
-  Decision d = Decide(policy, partner, query, now);
+                           Timestamp now, absl::string_view consortium) const {
+  Decision d = Decide(policy, partner, query, now, consortium);
   ApplyLimits(partner, now, &d);
   return d;
 }
 
 Decision PolicyGate::Admit(const Policy& policy, absl::string_view partner, const Query& query,
-                           Timestamp now) {
-  Decision d = Check(policy, partner, query, now);
+                           Timestamp now, absl::string_view consortium) {
+  Decision d = Check(policy, partner, query, now, consortium);
   if (!d.allowed) return d;
   const Grant& g = *d.grant;
   // Both limits were checked above, so neither can refuse now.
@@ -56,8 +56,8 @@ Decision PolicyGate::Admit(const Policy& policy, absl::string_view partner, cons
 }
 
 Explanation PolicyGate::Explain(const Policy& policy, absl::string_view partner, const Query& query,
-                                Timestamp now) const {
-  Explanation e = cairn::Explain(policy, partner, query, now);
+                                Timestamp now, absl::string_view consortium) const {
+  Explanation e = cairn::Explain(policy, partner, query, now, consortium);
   if (!e.decision.allowed) return e;
   const Grant& g = *e.decision.grant;
   if (g.rate_limit) {

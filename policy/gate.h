@@ -24,17 +24,19 @@
 
 namespace cairn {
 
+// `consortium` is as for Decide(): empty for a partner's own query, else the consortium of the
+// federated round that asks.
 class PolicyGate {
  public:
   // The decision at `now`, spending nothing (what `cairnctl policy check` shows).
-  Decision Check(const Policy& policy, absl::string_view partner, const Query& query,
-                 Timestamp now) const;
+  Decision Check(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now,
+                 absl::string_view consortium = {}) const;
   // As Check; when allowed, counts the query against the rate limit and spends the epsilon.
-  Decision Admit(const Policy& policy, absl::string_view partner, const Query& query,
-                 Timestamp now);
+  Decision Admit(const Policy& policy, absl::string_view partner, const Query& query, Timestamp now,
+                 absl::string_view consortium = {});
   // Explain() plus a line for the rate limit and the budget of the admitting grant.
   Explanation Explain(const Policy& policy, absl::string_view partner, const Query& query,
-                      Timestamp now) const;
+                      Timestamp now, absl::string_view consortium = {}) const;
 
   BudgetLedger& budget() { return budget_; }
   const BudgetLedger& budget() const { return budget_; }

@@ -99,5 +99,14 @@ TEST_F(GateTest, ExplainShowsTheUsedUpLimitWithoutSpending) {
                                                  "hour; retry after 2026-05-10T10:00:00Z"));
 }
 
+TEST_F(GateTest, AFederatedRoundSpendsTheBudgetOfItsFederationGrant) {
+  Grant g = Private(MakeGrant("bench"), 0.5, 1);
+  g.federation = FederationSpec{"steel-bench", 3};
+  Policy p = Build({g});
+  EXPECT_EQ(gate_.Admit(p, "oem", Ask(), now_).denied_by, Check::kFederation);
+  ASSERT_TRUE(gate_.Admit(p, "oem", Ask(), now_, "steel-bench").allowed);
+  EXPECT_EQ(gate_.budget().State("oem", *p.FindGrant("bench"), now_).spent_micros, 500'000);
+}
+
 }  // namespace
 }  // namespace cairn

@@ -192,6 +192,24 @@ void CheckPrivacy(Grant* g, const MetricRegistry* registry, ElementErrors* err) 
   }
 }
 
+void CheckFederation(const Grant& g, ElementErrors* err) {
+  const FederationSpec& f = *g.federation;
+  if (!IsValidPolicyName(f.consortium)) {
+    err->Field("federation.consortium",
+               "must be 1-64 of [a-z0-9_-], starting with a letter or digit");
+  }
+  if (f.min_cohort < 2 || f.min_cohort > kMaxMinCohort) {
+    err->Field("federation.min_cohort", absl::StrCat("must be 2..", kMaxMinCohort));
+  }
+  for (Aggregate a : g.aggregates) {
+    if (a == Aggregate::kMin || a == Aggregate::kMax) {
+      err->Field("aggregates", absl::StrCat("'", AggregateName(a),
+                                            "' cannot be answered in a federated round (only "
+                                            "sums, counts, means and ratios add up)"));
+    }
+  }
+}
+
 void CheckGrant(Grant* g, const MetricRegistry* registry,
                 const std::map<std::string, std::vector<std::string>>& groups, ElementErrors* err) {
   if (g->name.empty()) {
@@ -267,6 +285,7 @@ void CheckGrant(Grant* g, const MetricRegistry* registry,
   if (g->valid_from && g->valid_until && !(*g->valid_from < *g->valid_until)) {
     err->Field("valid_until", "must be after valid_from");
   }
+  if (g->federation) CheckFederation(*g, err);
 }
 
 void CheckDenyRule(DenyRule* r, const MetricRegistry* registry,

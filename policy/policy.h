@@ -91,6 +91,18 @@ struct RateLimit {
   std::string window_name;  // "minute", "hour" or "day"
 };
 
+// A grant for federated rounds (federation/): it answers only rounds of this consortium, whose
+// final cohort has at least `min_cohort` members, and whose groups are released only with at
+// least `min_cohort` contributors each. A grant with this block is never used for a partner's
+// own (bilateral) query; a grant without it never answers a federated round.
+struct FederationSpec {
+  std::string consortium;   // the roster's consortium name; same form as a grant name
+  uint64_t min_cohort = 0;  // 2..kMaxMinCohort
+};
+
+// Largest FederationSpec::min_cohort: the largest cohort a round may have (crypto/pairwise_mask.h).
+inline constexpr uint64_t kMaxMinCohort = 1000;
+
 // Upper bound on RateLimit::queries: the limiter remembers one timestamp per admitted query
 // in the window, so this bounds its memory per partner and grant.
 inline constexpr int64_t kMaxRateLimitQueries = 100'000;
@@ -115,8 +127,9 @@ struct Grant {
   uint64_t min_series = 1;                  // per released group
   std::optional<PrivacySpec> privacy;       // required iff release == kProtected
   std::optional<RateLimit> rate_limit;
-  std::optional<Timestamp> valid_from;   // inclusive
-  std::optional<Timestamp> valid_until;  // exclusive
+  std::optional<Timestamp> valid_from;       // inclusive
+  std::optional<Timestamp> valid_until;      // exclusive
+  std::optional<FederationSpec> federation;  // set: federated rounds only (see FederationSpec)
 
   bool AllowsMetric(absl::string_view metric) const;
   bool AllowsAggregate(Aggregate a) const;

@@ -283,6 +283,23 @@ std::optional<PrivacySpec> ParsePrivacy(TableReader& parent) {
   return p;
 }
 
+std::optional<FederationSpec> ParseFederation(TableReader& parent) {
+  const toml::table* t = parent.Table("federation");
+  if (t == nullptr) return std::nullopt;
+  TableReader r(parent.file(), *t, parent.element(), "federation.", parent.sources(),
+                parent.errors());
+  FederationSpec f;
+  f.consortium = r.String("consortium", true).value_or("");
+  if (std::optional<int64_t> n = r.Integer("min_cohort", true)) {
+    if (*n < 2 || static_cast<uint64_t>(*n) > kMaxMinCohort) {
+      r.Error("min_cohort", *r.Get("min_cohort", false),
+              absl::StrCat("must be 2..", kMaxMinCohort));
+    }
+    f.min_cohort = *n < 0 ? 0 : static_cast<uint64_t>(*n);
+  }
+  return f;
+}
+
 void ParseRatios(TableReader& r, Grant* g) {
   for (const std::string& text : r.StringList("ratios")) {
     std::vector<std::string> parts = absl::StrSplit(text, '/');
@@ -346,6 +363,7 @@ void ParseGrant(absl::string_view file, const toml::table& t, size_t index, Poli
     g.rate_limit = ParseRateLimit(r);
     g.valid_from = r.Time("valid_from");
     g.valid_until = r.Time("valid_until");
+    g.federation = ParseFederation(r);
   }
   builder->AddGrant(std::move(g), std::move(sources));
 }

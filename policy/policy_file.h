@@ -22,6 +22,9 @@
 //   rate_limit = { queries = 100, per = "hour" }   # per minute, hour or day
 //   valid_from = 2026-01-01T00:00:00Z  # RFC 3339 (TOML date-time or string); inclusive
 //   valid_until = 2027-01-01T00:00:00Z # exclusive
+//   federation = { consortium = "steel-bench", min_cohort = 5 }
+//                                      # only for federated rounds of that consortium, with at
+//                                      # least 5 members in the cohort and per released group
 //
 //   [grant.privacy]                    # required iff release = "protected"
 //   epsilon = 0.5                      # spent by every query

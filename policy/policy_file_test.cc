@@ -56,6 +56,10 @@ class PolicyFileTest : public ::testing::Test {
     EXPECT_NE(text, kValid) << "no '" << from << "' in the valid policy";
     return text;
   }
+  // kValid with a federation block `federation = { <fields> }` before `finest`.
+  static std::string Federated(const std::string& fields) {
+    return Valid("finest =", absl::StrCat("federation = { ", fields, " }\nfinest ="));
+  }
   // "policy.toml:<line of needle>:<column>: ".
   static std::string At(const std::string& text, const std::string& needle, int column) {
     size_t pos = text.find(needle);
@@ -233,6 +237,39 @@ TEST_F(PolicyFileTest, AnEmptyPolicyDeniesEverything) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_TRUE(p->grants().empty());
   EXPECT_TRUE(p->GrantIndicesFor("anyone").empty());
+}
+
+TEST_F(PolicyFileTest, AFederationBlockBindsAGrantToAConsortium) {
+  absl::StatusOr<Policy> p = Parse(Federated("consortium = \"steel-bench\", min_cohort = 5"));
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE(p->grants()[0].federation.has_value());
+  EXPECT_EQ(p->grants()[0].federation->consortium, "steel-bench");
+  EXPECT_EQ(p->grants()[0].federation->min_cohort, 5u);
+  EXPECT_FALSE(Parse(kValid)->grants()[0].federation.has_value());
+}
+
+TEST_F(PolicyFileTest, AFederationBlockNeedsAConsortiumAndACohortOfTwoOrMore) {
+  std::string text = Federated("consortium = \"steel-bench\", min_cohort = 1");
+  const size_t value = text.find("min_cohort = 1") + 13;  // the error points at the value
+  const int column = static_cast<int>(value - text.rfind('\n', value));
+  EXPECT_THAT(Error(text), HasSubstr(At(text, "min_cohort", column) +
+                                     "grant 'benchmark' field 'federation.min_cohort': must be "
+                                     "2..1000"));
+  EXPECT_THAT(Error(Federated("min_cohort = 5")),
+              HasSubstr("grant 'benchmark': missing field 'federation.consortium'"));
+  EXPECT_THAT(Error(Federated("consortium = \"Steel Bench\", min_cohort = 5")),
+              HasSubstr("field 'federation.consortium': must be 1-64 of [a-z0-9_-]"));
+  EXPECT_THAT(Error(Federated("consortium = \"x\", min_cohort = 5, min_cohrt = 6")),
+              HasSubstr("unknown field 'federation.min_cohrt'"));
+}
+
+TEST_F(PolicyFileTest, AFederatedGrantCannotAnswerMinOrMax) {
+  std::string text = absl::StrReplaceAll(
+      Federated("consortium = \"steel-bench\", min_cohort = 5"),
+      {{"release = \"protected\"", "release = \"exact\""}, {"[\"mean\"]", "[\"mean\", \"min\"]"}});
+  text.resize(text.find("  [grant.privacy]"));
+  EXPECT_THAT(Error(text), HasSubstr("field 'aggregates': 'min' cannot be answered in a "
+                                     "federated round"));
 }
 
 }  // namespace

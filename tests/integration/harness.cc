@@ -145,7 +145,7 @@ DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) Kill();
 }
 
-absl::Status DaemonProcess::Start() {
+absl::Status DaemonProcess::Start(const std::vector<std::string>& env) {
   std::string binary = RunfilePath("daemon/cairnd");
   std::string log = dir_ + "/cairnd.test.log";
   std::vector<std::string> args = {"--data-dir", dir_};
@@ -155,6 +155,7 @@ absl::Status DaemonProcess::Start() {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
+    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
     execv(binary.c_str(), argv.data());
     _exit(127);
   }

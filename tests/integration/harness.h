@@ -42,8 +42,9 @@ class DaemonProcess {
   explicit DaemonProcess(std::string dir) : dir_(std::move(dir)) {}
   ~DaemonProcess();
 
-  // Starts cairnd and waits (up to 20 s) until its socket answers.
-  absl::Status Start();
+  // Starts cairnd and waits (up to 20 s) until its socket answers. `env` entries
+  // ("NAME=value") are added to its environment (e.g. CAIRN_FAILPOINT=...).
+  absl::Status Start(const std::vector<std::string>& env = {});
   // SIGTERM and wait; returns the exit code (-1 if it died by a signal).
   int Stop();
   // SIGKILL and reap.

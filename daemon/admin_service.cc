@@ -168,7 +168,16 @@ kj::Promise<void> AdminService::addPartner(AddPartnerContext call) {
   }
   partner.added_at = NowMicros();
   PartnerStore* partners = &partners_;
-  return context_.writer->Run([partners, partner] { return partners->Add(partner); })
+  Disclosure* d = &disclosure_;
+  return context_.writer
+      ->Run([partners, partner, d] {
+        absl::Status s = partners->Add(partner);
+        if (!s.ok()) return s;
+        return d->RecordAdminAction(
+            "partner-add", partner,
+            absl::StrCat("registered partner '", partner.name, "' (", partner.fingerprint, ")"),
+            NowMicros());
+      })
       .then([this, call, name = partner.name](absl::Status s) mutable {
         ThrowIfError(s);
         ThrowIfError(plane_.ReloadTrust());
@@ -188,8 +197,15 @@ kj::Promise<void> AdminService::listPartners(ListPartnersContext call) {
 kj::Promise<void> AdminService::revokePartner(RevokePartnerContext call) {
   std::string name = Text(call.getParams().getName());
   PartnerStore* partners = &partners_;
+  Disclosure* d = &disclosure_;
   Timestamp now = NowMicros();
-  return context_.writer->Run([partners, name, now] { return partners->Revoke(name, now); })
+  return context_.writer
+      ->Run([partners, name, now, d] {
+        absl::Status s = partners->Revoke(name, now);
+        if (!s.ok()) return s;
+        return d->RecordAdminAction("partner-revoke", *partners->Find(name),
+                                    absl::StrCat("revoked partner '", name, "'"), now);
+      })
       .then([this, call, name](absl::Status s) mutable {
         ThrowIfError(s);
         ThrowIfError(plane_.ReloadTrust());

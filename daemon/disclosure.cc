@@ -388,6 +388,21 @@ absl::StatusOr<AuditLog::Receipt> Disclosure::Commit(const PartnerRequest& reque
   return receipt;
 }
 
+absl::Status Disclosure::RecordAdminAction(absl::string_view kind, const Partner& partner,
+                                           absl::string_view what, Timestamp now) {
+  if (!health_.ok()) return health_;
+  AuditEntry e;
+  e.time = now;
+  e.partner = partner.name;
+  e.partner_fingerprint = partner.fingerprint;
+  e.decision = AuditDecision::kAllowed;
+  e.reason = std::string(what);
+  e.policy_version = current_.version.version;
+  e.kind = std::string(kind);
+  rocksdb::WriteBatch batch;
+  return WriteEntry(std::move(e), &batch, nullptr).status();
+}
+
 absl::StatusOr<PolicyApplied> Disclosure::ApplyPolicy(absl::string_view text,
                                                       absl::string_view file_name,
                                                       absl::string_view applied_by, Timestamp now) {

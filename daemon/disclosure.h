@@ -102,6 +102,10 @@ class Disclosure {
                      absl::string_view signature, const absl::Status& why, Timestamp now);
 
   // ---- The steward's side.
+  // Audits an action of the owner's admins that changes who may learn what ("partner-add",
+  // "partner-revoke", ...). Fails if the audit log cannot be written.
+  absl::Status RecordAdminAction(absl::string_view kind, const Partner& partner,
+                                 absl::string_view what, Timestamp now);
   absl::StatusOr<PolicyApplied> ApplyPolicy(absl::string_view text, absl::string_view file_name,
                                             absl::string_view applied_by, Timestamp now);
   absl::StatusOr<PolicyApplied> RemoveGrant(absl::string_view name, absl::string_view applied_by,

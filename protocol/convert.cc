@@ -83,20 +83,24 @@ absl::StatusOr<Query> FromProto(proto::Query::Reader in) {
   q.from = in.getFrom();
   q.to = in.getTo();
   CAIRN_ASSIGN_OR_RETURN(q.time_group, FromProto(in.getTimeGroup()));
-  if (in.getGroupTags().size() > kMaxQueryGroupTags) {
-    return TooMany("groupTags", in.getGroupTags().size(), kMaxQueryGroupTags);
+  // Lists are fetched once each: every fetch is charged to the traversal limit.
+  auto group_tags = in.getGroupTags();
+  if (group_tags.size() > kMaxQueryGroupTags) {
+    return TooMany("groupTags", group_tags.size(), kMaxQueryGroupTags);
   }
-  for (auto t : in.getGroupTags()) q.group_tags.push_back(Str(t));
-  if (in.getFilters().size() > kMaxQueryFilters) {
-    return TooMany("filters", in.getFilters().size(), kMaxQueryFilters);
+  for (auto t : group_tags) q.group_tags.push_back(Str(t));
+  auto filters = in.getFilters();
+  if (filters.size() > kMaxQueryFilters) {
+    return TooMany("filters", filters.size(), kMaxQueryFilters);
   }
-  for (auto f : in.getFilters()) {
+  for (auto f : filters) {
     TagFilter filter;
     filter.tag = Str(f.getTag());
-    if (f.getValues().size() > kMaxFilterValues) {
-      return TooMany("filter values", f.getValues().size(), kMaxFilterValues);
+    auto values = f.getValues();
+    if (values.size() > kMaxFilterValues) {
+      return TooMany("filter values", values.size(), kMaxFilterValues);
     }
-    for (auto v : f.getValues()) filter.values.push_back(Str(v));
+    for (auto v : values) filter.values.push_back(Str(v));
     q.filters.push_back(std::move(filter));
   }
   return q;
@@ -129,22 +133,25 @@ absl::StatusOr<QueryResult> FromProto(proto::QueryResult::Reader in) {
   QueryResult r;
   CAIRN_ASSIGN_OR_RETURN(r.time_group, FromProto(in.getTimeGroup()));
   for (auto t : in.getGroupTags()) r.group_tags.push_back(Str(t));
-  r.rows.reserve(in.getRows().size());
-  for (auto row : in.getRows()) {
+  auto rows = in.getRows();
+  r.rows.reserve(rows.size());
+  for (auto row : rows) {
     ResultRow out;
     if (row.getHasBucket()) out.bucket = row.getBucket();
-    if (row.getTags().size() != r.group_tags.size()) {
+    auto tags = row.getTags();
+    if (tags.size() != r.group_tags.size()) {
       return absl::InvalidArgumentError("rows: a row's tag count differs from groupTags");
     }
-    for (auto t : row.getTags()) out.tags.push_back(Str(t));
+    for (auto t : tags) out.tags.push_back(Str(t));
     if (row.getHasValue()) out.value = row.getValue();
     out.records = row.getRecords();
     out.series = row.getSeries();
     r.rows.push_back(std::move(out));
   }
-  r.stats.series = in.getStats().getSeries();
-  r.stats.rollup_buckets = in.getStats().getRollupBuckets();
-  r.stats.raw_records = in.getStats().getRawRecords();
+  auto stats = in.getStats();
+  r.stats.series = stats.getSeries();
+  r.stats.rollup_buckets = stats.getRollupBuckets();
+  r.stats.raw_records = stats.getRawRecords();
   return r;
 }
 
@@ -171,12 +178,14 @@ void ToProto(const RecordBatch& batch, proto::RecordBatch::Builder out) {
 
 absl::StatusOr<RecordBatch> FromProto(proto::RecordBatch::Reader in) {
   RecordBatch batch;
-  if (in.getSeries().size() > kMaxBatchSeries) {
-    return TooMany("series", in.getSeries().size(), kMaxBatchSeries);
-  }
-  batch.series.reserve(in.getSeries().size());
-  for (size_t i = 0; i < in.getSeries().size(); ++i) {
-    auto s = in.getSeries()[i];
+  // Each get*() of a list charges the whole list to the message's traversal limit again, so
+  // every list is fetched once: fetched per element, a batch of a few thousand series would
+  // exceed the limit quadratically.
+  auto series = in.getSeries();
+  if (series.size() > kMaxBatchSeries) return TooMany("series", series.size(), kMaxBatchSeries);
+  batch.series.reserve(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    auto s = series[i];
     SeriesKey key;
     key.metric = Str(s.getMetric());
     for (auto t : s.getTags()) key.tags.emplace_back(Str(t.getName()), Str(t.getValue()));

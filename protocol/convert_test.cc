@@ -1,8 +1,11 @@
 #include "protocol/convert.h"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
 
 namespace cairn {
 namespace {
@@ -80,6 +83,22 @@ TEST(Convert, RejectsUnknownEnums) {
   auto q = message.initRoot<proto::Query>();
   q.setAggregate(static_cast<proto::Aggregate>(77));
   EXPECT_THAT(FromProto(q.asReader()).status().message(), HasSubstr("aggregate"));
+}
+
+// A list fetched once per element is charged to the traversal limit once per element: the
+// decoder must read a batch in time and budget linear in its size.
+TEST(Convert, ManySeriesDecodeWithinTheDefaultTraversalLimit) {
+  RecordBatch batch;
+  for (int i = 0; i < 20000; ++i) batch.series.push_back({"energy", {{"site", absl::StrCat(i)}}});
+  batch.points.push_back({19999, 1000, 2.5});
+  capnp::MallocMessageBuilder message;
+  ToProto(batch, message.initRoot<proto::RecordBatch>());
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  capnp::FlatArrayMessageReader reader(words);  // default ReaderOptions: 64 MiB of traversal
+  absl::StatusOr<RecordBatch> back = FromProto(reader.getRoot<proto::RecordBatch>());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->series.size(), 20000u);
+  EXPECT_EQ(back->series[19999].Tag("site"), "19999");
 }
 
 }  // namespace

@@ -12,6 +12,16 @@ namespace {
 
 std::string Str(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
+// Text a peer sent. InvalidArgument if it holds a NUL byte: ToProto writes strings through
+// c_str(), so such a value would be re-encoded cut short, and an answer would then be
+// attested for another query than the one that ran.
+absl::StatusOr<std::string> PeerText(capnp::Text::Reader t, absl::string_view field) {
+  if (std::memchr(t.cStr(), '\0', t.size()) != nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": contains a NUL byte"));
+  }
+  return Str(t);
+}
+
 absl::Status TooMany(const char* what, size_t n, size_t max) {
   return absl::InvalidArgumentError(absl::StrCat(what, ": ", n, " entries, at most ", max));
 }
@@ -77,30 +87,41 @@ void ToProto(const Query& q, proto::Query::Builder out) {
 
 absl::StatusOr<Query> FromProto(proto::Query::Reader in) {
   Query q;
-  q.metric = Str(in.getMetric());
+  CAIRN_ASSIGN_OR_RETURN(q.metric, PeerText(in.getMetric(), "metric"));
   int agg = static_cast<int>(in.getAggregate());
   if (agg < 0 || agg > static_cast<int>(Aggregate::kRatio)) {
     return absl::InvalidArgumentError(absl::StrCat("aggregate: unknown value ", agg));
   }
   q.aggregate = static_cast<Aggregate>(agg);
-  q.ratio_denominator = Str(in.getRatioDenominator());
+  CAIRN_ASSIGN_OR_RETURN(q.ratio_denominator,
+                         PeerText(in.getRatioDenominator(), "ratioDenominator"));
   q.from = in.getFrom();
   q.to = in.getTo();
   CAIRN_ASSIGN_OR_RETURN(q.time_group, FromProto(in.getTimeGroup()));
-  if (in.getGroupTags().size() > kMaxQueryGroupTags) {
-    return TooMany("groupTags", in.getGroupTags().size(), kMaxQueryGroupTags);
+  // Lists are fetched once each: every fetch is charged to the traversal limit.
+  auto group_tags = in.getGroupTags();
+  if (group_tags.size() > kMaxQueryGroupTags) {
+    return TooMany("groupTags", group_tags.size(), kMaxQueryGroupTags);
   }
-  for (auto t : in.getGroupTags()) q.group_tags.push_back(Str(t));
-  if (in.getFilters().size() > kMaxQueryFilters) {
-    return TooMany("filters", in.getFilters().size(), kMaxQueryFilters);
+  for (auto t : group_tags) {
+    CAIRN_ASSIGN_OR_RETURN(std::string tag, PeerText(t, "groupTags"));
+    q.group_tags.push_back(std::move(tag));
   }
-  for (auto f : in.getFilters()) {
+  auto filters = in.getFilters();
+  if (filters.size() > kMaxQueryFilters) {
+    return TooMany("filters", filters.size(), kMaxQueryFilters);
+  }
+  for (auto f : filters) {
     TagFilter filter;
-    filter.tag = Str(f.getTag());
-    if (f.getValues().size() > kMaxFilterValues) {
-      return TooMany("filter values", f.getValues().size(), kMaxFilterValues);
+    CAIRN_ASSIGN_OR_RETURN(filter.tag, PeerText(f.getTag(), "filter tag"));
+    auto values = f.getValues();
+    if (values.size() > kMaxFilterValues) {
+      return TooMany("filter values", values.size(), kMaxFilterValues);
     }
-    for (auto v : f.getValues()) filter.values.push_back(Str(v));
+    for (auto v : values) {
+      CAIRN_ASSIGN_OR_RETURN(std::string value, PeerText(v, "filter values"));
+      filter.values.push_back(std::move(value));
+    }
     q.filters.push_back(std::move(filter));
   }
   return q;
@@ -132,23 +153,32 @@ void ToProto(const QueryResult& r, proto::QueryResult::Builder out) {
 absl::StatusOr<QueryResult> FromProto(proto::QueryResult::Reader in) {
   QueryResult r;
   CAIRN_ASSIGN_OR_RETURN(r.time_group, FromProto(in.getTimeGroup()));
-  for (auto t : in.getGroupTags()) r.group_tags.push_back(Str(t));
-  r.rows.reserve(in.getRows().size());
-  for (auto row : in.getRows()) {
+  for (auto t : in.getGroupTags()) {
+    CAIRN_ASSIGN_OR_RETURN(std::string tag, PeerText(t, "groupTags"));
+    r.group_tags.push_back(std::move(tag));
+  }
+  auto rows = in.getRows();
+  r.rows.reserve(rows.size());
+  for (auto row : rows) {
     ResultRow out;
     if (row.getHasBucket()) out.bucket = row.getBucket();
-    if (row.getTags().size() != r.group_tags.size()) {
+    auto tags = row.getTags();
+    if (tags.size() != r.group_tags.size()) {
       return absl::InvalidArgumentError("rows: a row's tag count differs from groupTags");
     }
-    for (auto t : row.getTags()) out.tags.push_back(Str(t));
+    for (auto t : tags) {
+      CAIRN_ASSIGN_OR_RETURN(std::string tag, PeerText(t, "rows: tags"));
+      out.tags.push_back(std::move(tag));
+    }
     if (row.getHasValue()) out.value = row.getValue();
     out.records = row.getRecords();
     out.series = row.getSeries();
     r.rows.push_back(std::move(out));
   }
-  r.stats.series = in.getStats().getSeries();
-  r.stats.rollup_buckets = in.getStats().getRollupBuckets();
-  r.stats.raw_records = in.getStats().getRawRecords();
+  auto stats = in.getStats();
+  r.stats.series = stats.getSeries();
+  r.stats.rollup_buckets = stats.getRollupBuckets();
+  r.stats.raw_records = stats.getRawRecords();
   return r;
 }
 
@@ -175,15 +205,22 @@ void ToProto(const RecordBatch& batch, proto::RecordBatch::Builder out) {
 
 absl::StatusOr<RecordBatch> FromProto(proto::RecordBatch::Reader in) {
   RecordBatch batch;
-  if (in.getSeries().size() > kMaxBatchSeries) {
-    return TooMany("series", in.getSeries().size(), kMaxBatchSeries);
-  }
-  batch.series.reserve(in.getSeries().size());
-  for (size_t i = 0; i < in.getSeries().size(); ++i) {
-    auto s = in.getSeries()[i];
+  // Each get*() of a list charges the whole list to the message's traversal limit again, so
+  // every list is fetched once: fetched per element, a batch of a few thousand series would
+  // exceed the limit quadratically.
+  auto series = in.getSeries();
+  if (series.size() > kMaxBatchSeries) return TooMany("series", series.size(), kMaxBatchSeries);
+  batch.series.reserve(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    auto s = series[i];
     SeriesKey key;
-    key.metric = Str(s.getMetric());
-    for (auto t : s.getTags()) key.tags.emplace_back(Str(t.getName()), Str(t.getValue()));
+    const std::string where = absl::StrCat("series[", i, "]");
+    CAIRN_ASSIGN_OR_RETURN(key.metric, PeerText(s.getMetric(), where));
+    for (auto t : s.getTags()) {
+      CAIRN_ASSIGN_OR_RETURN(std::string name, PeerText(t.getName(), where));
+      CAIRN_ASSIGN_OR_RETURN(std::string value, PeerText(t.getValue(), where));
+      key.tags.emplace_back(std::move(name), std::move(value));
+    }
     absl::Status normalized = NormalizeTags(&key.tags);
     if (!normalized.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("series[", i, "]: ", normalized.message()));

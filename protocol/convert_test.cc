@@ -1,8 +1,11 @@
 #include "protocol/convert.h"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
 
 namespace cairn {
 namespace {
@@ -96,6 +99,41 @@ TEST(Convert, RejectsUnknownEnums) {
   auto q = message.initRoot<proto::Query>();
   q.setAggregate(static_cast<proto::Aggregate>(77));
   EXPECT_THAT(FromProto(q.asReader()).status().message(), HasSubstr("aggregate"));
+}
+
+// ToProto writes strings through c_str(): a value with a NUL byte would come back cut short,
+// and a query answered with one filter would be attested with another.
+TEST(Convert, RejectsTextWithNulBytes) {
+  capnp::MallocMessageBuilder message;
+  auto q = message.initRoot<proto::Query>();
+  q.setMetric("energy");
+  auto filters = q.initFilters(1);
+  filters[0].setTag("product");
+  filters[0].initValues(2).set(1, capnp::Text::Reader("P-100\0x", 7));
+  EXPECT_THAT(FromProto(q.asReader()).status().message(),
+              HasSubstr("filter values: contains a NUL"));
+  filters[0].getValues().set(1, "P-100");
+  EXPECT_TRUE(FromProto(q.asReader()).ok());
+
+  auto b = message.initRoot<proto::RecordBatch>();
+  b.initSeries(1)[0].setMetric(capnp::Text::Reader("energy\0", 7));
+  EXPECT_THAT(FromProto(b.asReader()).status().message(), HasSubstr("series[0]: contains a NUL"));
+}
+
+// A list fetched once per element is charged to the traversal limit once per element: the
+// decoder must read a batch in time and budget linear in its size.
+TEST(Convert, ManySeriesDecodeWithinTheDefaultTraversalLimit) {
+  RecordBatch batch;
+  for (int i = 0; i < 20000; ++i) batch.series.push_back({"energy", {{"site", absl::StrCat(i)}}});
+  batch.points.push_back({19999, 1000, 2.5});
+  capnp::MallocMessageBuilder message;
+  ToProto(batch, message.initRoot<proto::RecordBatch>());
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  capnp::FlatArrayMessageReader reader(words);  // default ReaderOptions: 64 MiB of traversal
+  absl::StatusOr<RecordBatch> back = FromProto(reader.getRoot<proto::RecordBatch>());
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->series.size(), 20000u);
+  EXPECT_EQ(back->series[19999].Tag("site"), "19999");
 }
 
 }  // namespace

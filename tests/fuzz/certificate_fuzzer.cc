@@ -1,23 +1,10 @@
-// Fuzz target: ParseCertificate on untrusted PEM. Whatever it accepts must satisfy the
-// invariants the TLS layer relies on.
-#include <string>
-#include <vector>
+// libFuzzer target: ParseCertificate on untrusted PEM (partner certificates arrive in files
+// and TLS handshakes). Whatever it accepts must satisfy the invariants the TLS layer relies on.
+#include <cstddef>
+#include <cstdint>
 
 #include "crypto/certificate.h"
-#include "crypto/fuzz/fuzz_driver.h"
-#include "crypto/identity.h"
-
-namespace cairn {
-
-std::vector<std::string> FuzzSeeds() {
-  SecretArray<kSeedBytes> seed;
-  seed.data()[0] = 7;
-  const Identity identity = Identity::FromSeed(seed);
-  const std::string pem = CertificateBuilder(identity).SetDisplayName("Fuzz AG").Build().value();
-  return {pem, pem + pem, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"};
-}
-
-}  // namespace cairn
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using cairn::FuzzCheck;

@@ -1,19 +1,11 @@
-// Fuzz target: Fingerprint::Parse on untrusted text (command lines, config files, partner
+// libFuzzer target: Fingerprint::Parse on untrusted text (command lines, config files, partner
 // files). Whatever it accepts must print back to a form that parses to the same fingerprint.
+#include <cstddef>
+#include <cstdint>
 #include <string>
-#include <vector>
 
-#include "crypto/fuzz/fuzz_driver.h"
 #include "crypto/public_key.h"
-
-namespace cairn {
-
-std::vector<std::string> FuzzSeeds() {
-  return {"ed25519:eh7ddx5bksrgcytl7bkai36se4nxx3kl", " ED25519:EH7DDX5BKSRGCYTL7BKAI36SE4NXX3KL\n",
-          "ed25519:", "ed25519:77777777777777777777777777777777"};
-}
-
-}  // namespace cairn
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using cairn::FuzzCheck;

@@ -26,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 
+COMMAND="tools/bench/run.sh $*"
 RECORDS=10000000
 QUERY_RUNS=1000
 SQLITE_RUNS=10
@@ -101,7 +102,7 @@ kib_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 now() { date +%s.%N; }
 
 echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git describe --always --dirty 2>/dev/null || echo '?')"
 
 # ---- Data: 9 series per line, 105,120 five-minute readings per series in 2025. ----
 PER_LINE_YEAR=$((9 * 105120))
@@ -119,7 +120,7 @@ echo "== data: cairn-datagen --sites $SITES --lines $LINES_PER_SITE --products 4
 "$DATAGEN" --sites "$SITES" --lines "$LINES_PER_SITE" --products 4 --interval 5m \
   --from 2025-01-01 --days "$DAYS" --seed 1 --output "$CSV"
 N=$(($(wc -l <"$CSV") - 1))  # also brings the file into the page cache, for every reader alike
-CSV_MB=$(calc "$(stat -c %s "$CSV") / 1e6")
+CSV_MB=$(printf "%.0f" "$(calc "$(stat -c %s "$CSV") / 1e6")")
 
 DATA=$WORK/cairnd
 "$CAIRNCTL" init --data-dir "$DATA" --name "bench" >/dev/null
@@ -242,8 +243,8 @@ echo "== SQLite: load (sqlite3 < tools/bench/load_sqlite.sql), then sqlite_bench
 S0=$(now)
 (cd "$WORK" && sqlite3 plant.sqlite <"$ROOT/tools/bench/load_sqlite.sql" >/dev/null)
 SQLITE_LOAD_S=$(calc "$(now) - $S0")
-SQLITE_MB=$(calc "$(stat -c %s "$WORK/plant.sqlite") / 1e6")
-echo "   loaded and indexed in $SQLITE_LOAD_S s; $SQLITE_MB MB"
+SQLITE_MB=$(printf "%.0f" "$(calc "$(stat -c %s "$WORK/plant.sqlite") / 1e6")")
+printf "   loaded and indexed in %.1f s; %s MB\n" "$SQLITE_LOAD_S" "$SQLITE_MB"
 "$BIN/tools/bench/sqlite_bench" --db "$WORK/plant.sqlite" --runs "$SQLITE_RUNS" \
   --expect "$WORK/cairnd_answer.csv" | tee "$WORK/sqlite.txt"
 
@@ -261,13 +262,15 @@ RATIO_SQLITE=$(calc "$SQLITE_P50 / $P50")
 verdict() { if [[ $(calc "$1") == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
 row() { printf '%-44s %-48s %-12s %s\n' "$@"; }
 echo
-echo "== Summary: $N records ($CSV_MB MB of CSV), $(nproc) shared CPUs, load average now" \
+echo "== Summary of $COMMAND ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git describe --always --dirty 2>/dev/null || echo '?'))"
+echo "   $N records ($CSV_MB MB of CSV), $(nproc) shared CPUs, load average now" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
 row "measure" "figure" "target" "verdict"
 row "import, cairnctl import -> cairnd" "$(printf '%.0f records/s (%.1f s)' "$IMPORT_RATE" "$IMPORT_S")" \
   ">= 500000/s" "$(verdict "$IMPORT_RATE >= 500000")"
 row "  CPU during import" "$(printf 'cairnd %.1f s, cairnctl %.1f s' "$CAIRND_IMPORT_CPU" "$CAIRNCTL_CPU")" "" ""
 row "  cairnd's threads" "$THREADS" "" ""
+row "  per CPU-second of cairnd's writer thread" "$(printf '%.0f records/s' "$(calc "$N / $WRITER_RUN")")" "" ""
 bare_rates() {  # bare_rates ARRAY: "input1 / input2, sorted1 / sorted2" of one BARE_* array
   local -n rates=$1
   printf '%.0f / %.0f, sorted %.0f / %.0f' "${rates[input1]}" "${rates[input2]}" \

@@ -19,11 +19,15 @@
 #   5. the raw-scan rate: the year query from raw records only, on cairnd's store (raw_scan);
 #   6. SQLite: the CSV loaded with the sqlite3 shell, a covering index, the same query
 #      (sqlite_bench), its answer checked against cairnd's.
-# Prints a summary table with the targets. Leaves nothing running and removes the scratch
-# directory, also when interrupted or when a step fails. Needs about 60 bytes of disk per
-# record (CSV, two RocksDB stores, SQLite with its index) at the peak.
+# Prints a summary table with the targets. Next to wall-clock figures it gives CPU time and,
+# from the scheduler (/proc/.../schedstat), how long the critical thread waited for a CPU that
+# other users of the machine held; "estimate without waits" rows subtract that wait.
+# Leaves nothing running and removes the scratch directory, also when interrupted or when a
+# step fails. Needs about 250 bytes of disk per record at the peak (CSV, cairnd's store, the
+# bare peer's store, SQLite with its index): 2.5 GB for the default.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+SCRIPT=$(readlink -f "$0")
+cd "$(dirname "$SCRIPT")/../.."
 ROOT=$(pwd)
 
 COMMAND="tools/bench/run.sh $*"
@@ -31,7 +35,7 @@ RECORDS=10000000
 QUERY_RUNS=1000
 SQLITE_RUNS=10
 SCRATCH_PARENT=${TMPDIR:-/tmp}
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SCRIPT"; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --records) RECORDS=$2; shift 2 ;;
@@ -63,6 +67,24 @@ done
 WORK=$(mktemp -d "$SCRATCH_PARENT/cairn-bench.XXXXXX")
 CAIRND_PID=""
 SAMPLER_PID=""
+CHILD=""  # the step running now: long steps run in the background so that a signal is seen
+# run CMD...: runs a step and waits for it (a trapped signal interrupts the wait at once).
+run() {
+  "$@" &
+  CHILD=$!
+  wait "$CHILD"
+  CHILD=""
+}
+# run_to FILE CMD...: the same with standard output into FILE, then shown.
+run_to() {
+  local out=$1
+  shift
+  "$@" >"$out" &
+  CHILD=$!
+  wait "$CHILD"
+  CHILD=""
+  cat "$out"
+}
 stop_cairnd() {
   if [[ -n $CAIRND_PID ]]; then
     kill -TERM "$CAIRND_PID" 2>/dev/null || true
@@ -76,6 +98,10 @@ stop_cairnd() {
   fi
 }
 cleanup() {
+  if [[ -n $CHILD ]]; then
+    kill -TERM "$CHILD" 2>/dev/null || true
+    wait "$CHILD" 2>/dev/null || true
+  fi
   stop_cairnd
   rm -rf "$WORK"
 }
@@ -117,7 +143,7 @@ LINES_PER_SITE=$(((LINES + SITES - 1) / SITES))
 CSV=$WORK/plant.csv
 echo "== data: cairn-datagen --sites $SITES --lines $LINES_PER_SITE --products 4 --interval 5m" \
   "--from 2025-01-01 --days $DAYS --seed 1"
-"$DATAGEN" --sites "$SITES" --lines "$LINES_PER_SITE" --products 4 --interval 5m \
+run "$DATAGEN" --sites "$SITES" --lines "$LINES_PER_SITE" --products 4 --interval 5m \
   --from 2025-01-01 --days "$DAYS" --seed 1 --output "$CSV"
 N=$(($(wc -l <"$CSV") - 1))  # also brings the file into the page cache, for every reader alike
 CSV_MB=$(printf "%.0f" "$(calc "$(stat -c %s "$CSV") / 1e6")")
@@ -132,8 +158,8 @@ bare_run() {
   local name=$1 out=$WORK/bare_$1.txt
   shift
   echo "== bare_writebatch $*"
-  "$BIN/tools/bench/bare_writebatch" --csv "$CSV" --db "$WORK/bare" \
-    --config "$DATA/cairnd.toml" "$@" | tee "$out"
+  run_to "$out" "$BIN/tools/bench/bare_writebatch" --csv "$CSV" --db "$WORK/bare" \
+    --config "$DATA/cairnd.toml" "$@"
   rm -rf "$WORK/bare"
   BARE_RATE[$name]=$(calc "$(result records "$out") / $(result write_s "$out")")
   BARE_CPU_RATE[$name]=$(calc "$(result records "$out") / $(result write_cpu_s "$out")")
@@ -168,10 +194,14 @@ threads "$CAIRND_PID" >"$WORK/threads_before.txt"
 D0=$(cpu_of "$CAIRND_PID")
 T0=$(now)
 /usr/bin/time -f '%U %S' -o "$WORK/cairnctl_time.txt" \
-  "$CAIRNCTL" --data-dir "$DATA" import --no-progress "$CSV" | tee "$WORK/import.txt"
+  "$CAIRNCTL" --data-dir "$DATA" import --no-progress "$CSV" >"$WORK/import.txt" &
+CHILD=$!
+wait "$CHILD"
+CHILD=""
 T1=$(now)
 D1=$(cpu_of "$CAIRND_PID")
 threads "$CAIRND_PID" >"$WORK/threads_after.txt"
+cat "$WORK/import.txt"
 IMPORT_S=$(calc "$T1 - $T0")
 IMPORT_RATE=$(calc "$N / $IMPORT_S")
 CAIRND_IMPORT_CPU=$(calc "$D1 - $D0")
@@ -211,8 +241,8 @@ echo "   cairnd idle $(printf '%.1f' "$(calc "$(now) - $I0")") s after the impor
 # ---- 3. The year query through cairnd's admin RPC. ----
 echo 5 >"/proc/$CAIRND_PID/clear_refs" 2>/dev/null || true  # restart VmHWM for the query phase
 echo "== query_bench --runs $QUERY_RUNS"
-"$BIN/tools/bench/query_bench" --data-dir "$DATA" --runs "$QUERY_RUNS" \
-  --answer-out "$WORK/cairnd_answer.csv" | tee "$WORK/query.txt"
+run_to "$WORK/query.txt" "$BIN/tools/bench/query_bench" --data-dir "$DATA" --runs "$QUERY_RUNS" \
+  --answer-out "$WORK/cairnd_answer.csv"
 QUERY_HWM=$(kib_of "$CAIRND_PID" VmHWM)
 stop_cairnd
 PEAK_KIB=$((IMPORT_HWM > QUERY_HWM ? IMPORT_HWM : QUERY_HWM))
@@ -236,17 +266,20 @@ BARE_SORTED_UNCONTENDED=$(best_rate BARE_UNCONTENDED sorted1 sorted2)
 
 # ---- 5. Raw scan on cairnd's store. ----
 echo "== raw_scan"
-"$BIN/tools/bench/raw_scan" --data-dir "$DATA" | tee "$WORK/raw.txt"
+run_to "$WORK/raw.txt" "$BIN/tools/bench/raw_scan" --data-dir "$DATA"
 
 # ---- 6. SQLite with a covering index. ----
 echo "== SQLite: load (sqlite3 < tools/bench/load_sqlite.sql), then sqlite_bench --runs $SQLITE_RUNS"
 S0=$(now)
-(cd "$WORK" && sqlite3 plant.sqlite <"$ROOT/tools/bench/load_sqlite.sql" >/dev/null)
+(cd "$WORK" && exec sqlite3 plant.sqlite <"$ROOT/tools/bench/load_sqlite.sql" >/dev/null) &
+CHILD=$!
+wait "$CHILD"
+CHILD=""
 SQLITE_LOAD_S=$(calc "$(now) - $S0")
 SQLITE_MB=$(printf "%.0f" "$(calc "$(stat -c %s "$WORK/plant.sqlite") / 1e6")")
 printf "   loaded and indexed in %.1f s; %s MB\n" "$SQLITE_LOAD_S" "$SQLITE_MB"
-"$BIN/tools/bench/sqlite_bench" --db "$WORK/plant.sqlite" --runs "$SQLITE_RUNS" \
-  --expect "$WORK/cairnd_answer.csv" | tee "$WORK/sqlite.txt"
+run_to "$WORK/sqlite.txt" "$BIN/tools/bench/sqlite_bench" --db "$WORK/plant.sqlite" \
+  --runs "$SQLITE_RUNS" --expect "$WORK/cairnd_answer.csv"
 
 # ---- Summary. ----
 Q=$WORK/query.txt
@@ -302,6 +335,9 @@ row "SQLite covering index, p50 / p99" "$(printf '%.1f / %.1f ms (%s runs)' "$SQ
   "$(result p99_ms "$WORK/sqlite.txt")" "$SQLITE_RUNS")" "" ""
 row "SQLite p50 / cairnd p50" "$(printf '%.0fx' "$RATIO_SQLITE")" ">= 50x" \
   "$(verdict "$RATIO_SQLITE >= 50")"
+row "  SQLite CPU / cairnd CPU, per query" "$(printf '%.0fx (%.1f ms / %.3f ms)' \
+  "$(calc "$(result cpu_ms "$WORK/sqlite.txt") / $(result daemon_cpu_ms "$Q")")" \
+  "$(result cpu_ms "$WORK/sqlite.txt")" "$(result daemon_cpu_ms "$Q")")" "" ""
 row "raw scan (no rollups)" "$(printf '%.0f records/s (%.0f per CPU-s)' \
   "$(result raw_rate "$WORK/raw.txt")" "$(result raw_rate_cpu "$WORK/raw.txt")")" "report" ""
 row "cairnd peak RSS (VmHWM), import / queries" \

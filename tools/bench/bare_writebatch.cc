@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "absl/strings/str_format.h"
 #include "ingest/record_reader.h"
 #include "model/metric_registry.h"
 #include "storage/database.h"

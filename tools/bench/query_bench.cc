@@ -13,6 +13,7 @@
 // tools/bench/run.sh. Single-threaded.
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 

@@ -11,6 +11,7 @@
 // sums are exact). Prints one "RESULT key=value ..." line for tools/bench/run.sh.
 // Single-threaded.
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 

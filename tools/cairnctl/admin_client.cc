@@ -84,6 +84,7 @@ absl::StatusOr<DaemonStatusInfo> AdminClient::Status() {
     info.records = st.getRecords();
     info.series = st.getSeries();
     info.disk_bytes = st.getDiskBytes();
+    info.partner_queries_refused = st.getPartnerQueriesRefused();
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

@@ -25,6 +25,7 @@ struct DaemonStatusInfo {
   std::string name, version, data_dir;
   uint32_t pid = 0;
   uint64_t uptime_seconds = 0, records = 0, series = 0, disk_bytes = 0;
+  std::string partner_queries_refused;  // why, or "" when partners are served
 };
 
 struct PartnerView {

@@ -132,6 +132,9 @@ void AddDataCommands(CLI::App& app, Globals& g) {
           "%d\nseries       %d\ndisk         %s\n",
           s->name, s->version, s->pid, Uptime(s->uptime_seconds), s->data_dir, s->records,
           s->series, HumanBytes(s->disk_bytes));
+      if (!s->partner_queries_refused.empty()) {
+        std::cout << "WARNING      partner queries refused: " << s->partner_queries_refused << "\n";
+      }
       return 0;
     });
   });

@@ -117,13 +117,6 @@ std::vector<nlohmann::json> AuditEntries(const std::string& dir) {
   return out;
 }
 
-std::string Listen(const std::string& dir) {
-  std::string log = ReadTextFile(dir + "/cairnd.test.log");
-  size_t at = log.rfind("partners on ");
-  if (at == std::string::npos) return "";
-  size_t end = log.find(' ', at + 12);
-  return log.substr(at + 12, end - at - 12);
-}
 
 class DisclosureTest : public ::testing::Test {
  protected:
@@ -145,7 +138,7 @@ class DisclosureTest : public ::testing::Test {
               0);
     ASSERT_EQ(Cairnctl(customer_dir_,
                        {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
-                        "--endpoint", Listen(supplier_dir_)})
+                        "--endpoint", PartnerAddress(supplier_dir_)})
                   .exit_code,
               0);
   }
@@ -310,7 +303,7 @@ TEST_F(DisclosureTest, AReplayedRequestIsRefusedAndAudited) {
                                              .AddTrustedPeer(server.certificate_pem)
                                              .SetTimer(io.provider->getTimer())
                                              .Build());
-  auto connection = PeerConnection::Open(io.provider->getNetwork(), tls, Listen(supplier_dir_),
+  auto connection = PeerConnection::Open(io.provider->getNetwork(), tls, PartnerAddress(supplier_dir_),
                                          server.certificate.fingerprint, capnp::ReaderOptions())
                         .wait(io.waitScope);
   Query q;

@@ -115,6 +115,20 @@ std::string InitDataDir(const std::string& name, const std::string& participant,
   return dir;
 }
 
+std::string PartnerAddress(const std::string& dir) {
+  std::string out = Cairnctl(dir, {"status"}).out;
+  size_t at = out.find("listening on ");
+  if (at == std::string::npos) return "";
+  at += 13;
+  return out.substr(at, out.find(' ', at) - at);
+}
+
+std::string FingerprintOf(const std::string& dir) {
+  std::string out = Cairnctl(dir, {"identity"}).out;
+  size_t at = out.find("ed25519:");
+  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+}
+
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -87,7 +87,7 @@ cairnctl --data-dir "$PLANT" identity --cert >"$WORK/gent.crt"
 cairnctl --data-dir "$CUSTOMER" identity --cert >"$WORK/autowerk.crt"
 CUSTOMER_FP=$(cairnctl --data-dir "$CUSTOMER" identity | awk '/^fingerprint/ {print $2}')
 PLANT_FP=$(cairnctl --data-dir "$PLANT" identity | awk '/^fingerprint/ {print $2}')
-PLANT_ENDPOINT=$(grep -o 'partners on [0-9.:]*' "$PLANT/cairnd.log" | awk '{print $3}')
+PLANT_ENDPOINT=$(cairnctl --data-dir "$PLANT" status | awk '/listening on/ {print $4}')
 
 step "The supplier's steward registers the customer, pinning its fingerprint"
 run cairnctl --data-dir "$PLANT" partner add autowerk --cert "$WORK/autowerk.crt" \

@@ -103,7 +103,11 @@ run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric co2e_scope1 \
 step "The signed answer can be stored, forwarded and checked offline by anyone"
 run cairnctl verify "$WORK/gent-january.cbam" --expect "$PLANT_FP"
 step "A changed byte is caught"
-sed '3s/./X/5' "$WORK/gent-january.cbam" >"$WORK/tampered.cbam"
+# Change one character of the signature (the last base64 line before the END marker).
+LAST=$(($(wc -l <"$WORK/gent-january.cbam") - 1))
+sed "${LAST}s/^\(....\)./\1A/" "$WORK/gent-january.cbam" >"$WORK/tampered.cbam"
+cmp -s "$WORK/gent-january.cbam" "$WORK/tampered.cbam" &&
+  sed -i "${LAST}s/^\(....\)./\1B/" "$WORK/tampered.cbam"
 run cairnctl verify "$WORK/tampered.cbam" || true
 step "Anything the supplier did not allow is refused, with the reason"
 run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric energy --group-by line || true

@@ -31,7 +31,7 @@ build: deps
 
 test: deps
 	$(BAZEL) test $(BAZEL_FLAGS) //...
-	tests/fuzz/run.sh 30
+	tests/fuzz/run.sh 15
 
 demo: deps
 	$(BAZEL) build $(BAZEL_FLAGS) //daemon:cairnd //tools/cairnctl:cairnctl //tools/datagen:cairn-datagen
@@ -41,7 +41,7 @@ bench: deps
 	tools/bench/run.sh
 
 fuzz: deps
-	tests/fuzz/run.sh 300
+	tests/fuzz/run.sh 150
 
 clean:
 	$(BAZEL) clean

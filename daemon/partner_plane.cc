@@ -29,7 +29,7 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
       : plane_(plane), connection_(connection), partner_(std::move(partner)), peer_(peer) {}
 
   kj::Promise<void> query(QueryContext call) override {
-    if (in_flight_ >= plane_.context_.config->max_calls_in_flight) {
+    if (*in_flight_ >= plane_.context_.config->max_calls_in_flight) {
       CAIRN_LOG_WARNING("partner '", partner_.name, "' exceeded ",
                         plane_.context_.config->max_calls_in_flight,
                         " calls in flight; disconnecting it");
@@ -44,13 +44,15 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
         std::string(reinterpret_cast<const char*>(r.getSignature().begin()),
                     r.getSignature().size())};
     call.releaseParams();
-    ++in_flight_;
+    ++*in_flight_;
+    // The counter is shared with the call: the connection (and this session) may be gone
+    // before a cancelled call's promise is destroyed.
     return plane_.service_.Answer(partner_, peer_, std::move(request))
         .then([call](std::string sealed) mutable {
           call.getResults().setSealed(
               capnp::Data::Reader(reinterpret_cast<const kj::byte*>(sealed.data()), sealed.size()));
         })
-        .attach(kj::defer([this] { --in_flight_; }));
+        .attach(kj::defer([in_flight = in_flight_] { --*in_flight; }));
   }
 
   kj::Promise<void> federation(FederationContext call) override {
@@ -66,7 +68,7 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
   uint64_t connection_;
   Partner partner_;
   PublicKey peer_;
-  int64_t in_flight_ = 0;
+  std::shared_ptr<int64_t> in_flight_ = std::make_shared<int64_t>(0);
 };
 
 void PartnerPlane::ErrorHandler::taskFailed(kj::Exception&& exception) {

@@ -1,9 +1,12 @@
 #include "tests/integration/harness.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -110,6 +113,36 @@ std::string InitDataDir(const std::string& name, const std::string& participant,
   CommandResult r = Cairnctl(dir, {"init", "--name", participant, "--listen", listen});
   if (r.exit_code != 0) ADD_FAILURE() << "cairnctl init failed: " << r.err;
   return dir;
+}
+
+std::string PartnerAddress(const std::string& dir) {
+  std::string out = Cairnctl(dir, {"status"}).out;
+  size_t at = out.find("listening on ");
+  if (at == std::string::npos) return "";
+  at += 13;
+  return out.substr(at, out.find(' ', at) - at);
+}
+
+std::string FingerprintOf(const std::string& dir) {
+  std::string out = Cairnctl(dir, {"identity"}).out;
+  size_t at = out.find("ed25519:");
+  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
 }
 
 void WriteTextFile(const std::string& path, const std::string& contents) {

@@ -72,6 +72,15 @@ std::string InitDataDir(const std::string& name, const std::string& participant 
 // TOML ("2", "true", "\"x\"").
 void SetConfig(const std::string& dir, const std::string& key, const std::string& value);
 
+// The address a running daemon's partner listener is bound to (from `cairnctl status`),
+// and the fingerprint of a data dir's identity.
+std::string PartnerAddress(const std::string& dir);
+std::string FingerprintOf(const std::string& dir);
+
+// A loopback TCP port that was free a moment ago, for a daemon that must keep its address
+// across restarts.
+int FreeLoopbackPort();
+
 // Writes `contents` to `path`.
 void WriteTextFile(const std::string& path, const std::string& contents);
 std::string ReadTextFile(const std::string& path);

@@ -32,19 +32,7 @@ const char kSupplierCsv[] =
     "2026-01-06T09:00:00Z,gent,L1,P2,units_produced,60,count\n"
     "2026-01-06T09:00:00Z,gent,L1,P2,energy,1,MWh\n";
 
-std::string Listen(const std::string& dir) {
-  CommandResult r = Cairnctl(dir, {"partner", "list"});  // ensures the daemon answers
-  (void)r;
-  std::string log = ReadTextFile(dir + "/cairnd.test.log");
-  size_t at = log.rfind("partners on ");
-  if (at == std::string::npos) return "";
-  size_t end = log.find(' ', at + 12);
-  return log.substr(at + 12, end - at - 12);
-}
 
-std::string Fingerprint(const std::string& dir) {
-  return LoadParticipantIdentity(DataDir(dir))->certificate.fingerprint.ToString();
-}
 
 class PartnerTest : public ::testing::Test {
  protected:
@@ -65,12 +53,12 @@ class PartnerTest : public ::testing::Test {
   void Introduce() {
     CommandResult a = Cairnctl(
         supplier_dir_, {"partner", "add", "autowerk", "--cert", customer_dir_ + "/identity.crt",
-                        "--fingerprint", Fingerprint(customer_dir_), "--allow-metric",
+                        "--fingerprint", FingerprintOf(customer_dir_), "--allow-metric",
                         "co2e_scope1", "--allow-metric", "units_produced"});
     ASSERT_EQ(a.exit_code, 0) << a.err;
     CommandResult b = Cairnctl(customer_dir_,
                                {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
-                                "--endpoint", Listen(supplier_dir_)});
+                                "--endpoint", PartnerAddress(supplier_dir_)});
     ASSERT_EQ(b.exit_code, 0) << b.err;
   }
   CommandResult Ask(const std::vector<std::string>& extra = {}) {
@@ -99,10 +87,10 @@ TEST_F(PartnerTest, CustomerAsksKeepsAndVerifiesTheSignedAnswer) {
   EXPECT_THAT(r.err, HasSubstr("signature verified"));
 
   CommandResult v = RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
-                               {"verify", kept, "--expect", Fingerprint(supplier_dir_)});
+                               {"verify", kept, "--expect", FingerprintOf(supplier_dir_)});
   EXPECT_EQ(v.exit_code, 0) << v.err;
   EXPECT_THAT(v.out, HasSubstr("signed by \"Gent Steel\""));
-  EXPECT_THAT(v.out, HasSubstr(Fingerprint(customer_dir_)));  // the requester
+  EXPECT_THAT(v.out, HasSubstr(FingerprintOf(customer_dir_)));  // the requester
   EXPECT_THAT(v.out, HasSubstr("P2"));
 }
 
@@ -120,7 +108,7 @@ TEST_F(PartnerTest, AnUnknownPeerFailsTheHandshake) {
   // The customer knows the supplier, but the supplier never registered the customer.
   ASSERT_EQ(
       Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
-                               "--endpoint", Listen(supplier_dir_)})
+                               "--endpoint", PartnerAddress(supplier_dir_)})
           .exit_code,
       0);
   CommandResult r = Ask();
@@ -132,7 +120,7 @@ TEST_F(PartnerTest, AMismatchedFingerprintIsRefusedAtRegistration) {
   Start();
   CommandResult r = Cairnctl(
       supplier_dir_, {"partner", "add", "autowerk", "--cert", customer_dir_ + "/identity.crt",
-                      "--fingerprint", Fingerprint(supplier_dir_)});
+                      "--fingerprint", FingerprintOf(supplier_dir_)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("fingerprint mismatch"));
 }
@@ -151,7 +139,7 @@ TEST_F(PartnerTest, AServerOtherThanThePinnedOneIsRefused) {
             0);
   ASSERT_EQ(
       Cairnctl(customer_dir_, {"partner", "add", "gent", "--cert", supplier_dir_ + "/identity.crt",
-                               "--endpoint", Listen(impostor_dir)})
+                               "--endpoint", PartnerAddress(impostor_dir)})
           .exit_code,
       0);
   CommandResult r = Ask();
@@ -258,17 +246,17 @@ TEST_F(PartnerTest, AReplayIsRefusedOnTheSameConnectionANewOneAndAfterARestart) 
   Introduce();
   RawClient client(customer_dir_, supplier_dir_);
   SignedBytes request = client.Sign();
-  auto c1 = client.Connect(Listen(supplier_dir_));
+  auto c1 = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c1.ok()) << c1.status();
   ASSERT_TRUE(client.Send(**c1, request).ok());
   EXPECT_THAT(client.Send(**c1, request).status().message(), HasSubstr("replayed request"));
-  auto c2 = client.Connect(Listen(supplier_dir_));
+  auto c2 = client.Connect(PartnerAddress(supplier_dir_));
   EXPECT_THAT(client.Send(**c2, request).status().message(), HasSubstr("replayed request"));
   *c1 = nullptr;
   *c2 = nullptr;
   supplier_->Stop();
   ASSERT_TRUE(supplier_->Start().ok());
-  auto c3 = client.Connect(Listen(supplier_dir_));
+  auto c3 = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c3.ok()) << c3.status();
   EXPECT_THAT(client.Send(**c3, request).status().message(), HasSubstr("replayed request"));
   EXPECT_TRUE(client.Send(**c3, client.Sign()).ok()) << "a fresh request still passes";
@@ -278,7 +266,7 @@ TEST_F(PartnerTest, AStaleRequestIsRefused) {
   Start();
   Introduce();
   RawClient client(customer_dir_, supplier_dir_);
-  auto c = client.Connect(Listen(supplier_dir_));
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok()) << c.status();
   absl::StatusOr<std::string> r =
       client.Send(**c, client.Sign(NowMicros() - 3600 * kMicrosPerSecond));
@@ -291,7 +279,7 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
   Start();
   Introduce();
   RawClient client(customer_dir_, supplier_dir_);
-  auto c = client.Connect(Listen(supplier_dir_));
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok()) << c.status();
   SignedBytes request = client.Sign();
   absl::StatusOr<std::string> sealed = client.Send(**c, request);
@@ -343,7 +331,7 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
   // Signed by the stranger as itself: valid, but not by the expected key.
   WriteTextFile(kept, ArmorSignedResult(*SignAttestation(stranger.identity, info)));
   r = RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
-                 {"verify", kept, "--expect", Fingerprint(supplier_dir_)});
+                 {"verify", kept, "--expect", FingerprintOf(supplier_dir_)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("not by the expected"));
 }
@@ -353,14 +341,14 @@ TEST_F(PartnerTest, AnOversizedMessageDisconnectsOnlyThatPeer) {
   Start();
   Introduce();
   RawClient client(customer_dir_, supplier_dir_);
-  auto big = client.Connect(Listen(supplier_dir_));
+  auto big = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(big.ok());
   SignedBytes request = client.Sign();
   request.payload += std::string(200 * 1024, 'x');
   EXPECT_FALSE(client.Send(**big, request).ok());
   client.Pump(100);
   EXPECT_TRUE((*big)->broken());
-  auto next = client.Connect(Listen(supplier_dir_));
+  auto next = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(next.ok());
   EXPECT_TRUE(client.Send(**next, client.Sign()).ok()) << "the daemon keeps serving";
 }
@@ -370,7 +358,7 @@ TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
   Start();
   Introduce();
   RawClient client(customer_dir_, supplier_dir_);
-  auto c = client.Connect(Listen(supplier_dir_));
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok());
   std::vector<kj::Promise<void>> calls;
   int failed = 0;
@@ -383,7 +371,7 @@ TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
   EXPECT_GT(failed, 0);
   EXPECT_TRUE((*c)->broken());
   EXPECT_THAT(supplier_->Log(), HasSubstr("calls in flight; disconnecting"));
-  auto again = client.Connect(Listen(supplier_dir_));
+  auto again = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(client.Send(**again, client.Sign()).ok());
 }
@@ -395,12 +383,12 @@ TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {
   RawClient client(customer_dir_, supplier_dir_);
   std::vector<kj::Own<PeerConnection>> open;
   for (int i = 0; i < 2; ++i) {
-    auto c = client.Connect(Listen(supplier_dir_));
+    auto c = client.Connect(PartnerAddress(supplier_dir_));
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE(client.Send(**c, client.Sign()).ok());
     open.push_back(*std::move(c));
   }
-  auto third = client.Connect(Listen(supplier_dir_));
+  auto third = client.Connect(PartnerAddress(supplier_dir_));
   if (third.ok()) {
     EXPECT_FALSE(client.Send(**third, client.Sign()).ok());
   }
@@ -412,7 +400,7 @@ TEST_F(PartnerTest, ASilentPeerIsDroppedAfterTheHandshakeTimeout) {
   SetConfig(supplier_dir_, "handshake_timeout_seconds", "1");
   Start();
   kj::AsyncIoContext io = kj::setupAsyncIo();
-  auto address = io.provider->getNetwork().parseAddress(Listen(supplier_dir_)).wait(io.waitScope);
+  auto address = io.provider->getNetwork().parseAddress(PartnerAddress(supplier_dir_)).wait(io.waitScope);
   auto stream = address->connect().wait(io.waitScope);
   auto started = std::chrono::steady_clock::now();
   char byte;

@@ -132,6 +132,14 @@ void AddDataCommands(CLI::App& app, Globals& g) {
           "%d\nseries       %d\ndisk         %s\n",
           s->name, s->version, s->pid, Uptime(s->uptime_seconds), s->data_dir, s->records,
           s->series, HumanBytes(s->disk_bytes));
+      absl::StatusOr<IdentityView> id = c.Identity();
+      if (id.ok()) {
+        std::cout << "identity     " << id->fingerprint << "\n"
+                  << "partners     "
+                  << (id->listen.empty() ? std::string("listener off")
+                                         : "listening on " + id->listen + " (mutual TLS)")
+                  << "\n";
+      }
       if (!s->partner_queries_refused.empty()) {
         std::cout << "WARNING      partner queries refused: " << s->partner_queries_refused << "\n";
       }

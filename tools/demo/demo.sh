@@ -87,7 +87,7 @@ cairnctl --data-dir "$PLANT" identity --cert >"$WORK/gent.crt"
 cairnctl --data-dir "$CUSTOMER" identity --cert >"$WORK/autowerk.crt"
 CUSTOMER_FP=$(cairnctl --data-dir "$CUSTOMER" identity | awk '/^fingerprint/ {print $2}')
 PLANT_FP=$(cairnctl --data-dir "$PLANT" identity | awk '/^fingerprint/ {print $2}')
-PLANT_ENDPOINT=$(grep -o 'partners on [0-9.:]*' "$PLANT/cairnd.log" | awk '{print $3}')
+PLANT_ENDPOINT=$(cairnctl --data-dir "$PLANT" status | awk '/listening on/ {print $4}')
 
 step "The supplier's steward registers the customer, pinning its fingerprint"
 run cairnctl --data-dir "$PLANT" partner add autowerk --cert "$WORK/autowerk.crt" \
@@ -103,10 +103,81 @@ run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric co2e_scope1 \
 step "The signed answer can be stored, forwarded and checked offline by anyone"
 run cairnctl verify "$WORK/gent-january.cbam" --expect "$PLANT_FP"
 step "A changed byte is caught"
-sed '3s/./X/5' "$WORK/gent-january.cbam" >"$WORK/tampered.cbam"
+# Change one character of the signature (the last base64 line before the END marker).
+LAST=$(($(wc -l <"$WORK/gent-january.cbam") - 1))
+sed "${LAST}s/^\(....\)./\1A/" "$WORK/gent-january.cbam" >"$WORK/tampered.cbam"
+cmp -s "$WORK/gent-january.cbam" "$WORK/tampered.cbam" &&
+  sed -i "${LAST}s/^\(....\)./\1B/" "$WORK/tampered.cbam"
 run cairnctl verify "$WORK/tampered.cbam" || true
 step "Anything the supplier did not allow is refused, with the reason"
 run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric energy --group-by line || true
 run cairnctl --data-dir "$PLANT" partner list
+
+# --- The owner decides: a policy, privacy protection, and the audit trail ----------------
+step "The supplier's steward writes a policy: exact CBAM figures per quarter for the customer's own products; a protected energy benchmark"
+cat >"$WORK/policy.toml" <<'POLICY'
+version = 1
+
+[groups]
+benchmark = ["autowerk"]
+
+[[grant]]
+name = "cbam-autowerk"
+partner = "autowerk"
+purpose = "CBAM reporting of embedded emissions for the products Autowerk buys"
+release = "exact"
+metrics = ["co2e_scope1", "units_produced"]
+aggregates = ["sum"]
+ratios = ["co2e_scope1/units_produced"]
+filter_tags = ["product"]
+group_tags = ["product"]
+scope = { product = ["P-100", "P-101"] }
+finest = "quarter"
+
+[[grant]]
+name = "energy-benchmark"
+group = "benchmark"
+purpose = "energy benchmark of production lines"
+release = "protected"
+metrics = ["energy"]
+aggregates = ["sum", "mean"]
+group_tags = ["line"]
+finest = "month"
+min_records = 50
+
+  [grant.privacy]
+  epsilon = 0.5
+  budget = 2.0
+  period = "quarter"
+  clamp.energy = { lo = 0.0, hi = 1000.0, resolution = 0.1 }
+
+[[deny]]
+name = "no-batch-figures"
+reason = "batch-level figures are never shared"
+tags = ["batch"]
+POLICY
+sed -n '7,20p' "$WORK/policy.toml"
+run cairnctl --data-dir "$PLANT" policy apply "$WORK/policy.toml"
+
+step "policy check: what would happen to a query and why, without running it or spending anything"
+run cairnctl --data-dir "$PLANT" policy check --partner autowerk --metric co2e_scope1 \
+  --ratio-to units_produced --group-by month,product --where product=P-100 || true
+
+step "Allowed: the quarter's specific emissions of the customer's own products"
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric co2e_scope1 \
+  --ratio-to units_produced --group-by quarter,product --where product=P-100,P-101 \
+  --from 2026-01 --to 2026-04
+step "Denied, with the reason: another customer's product"
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric co2e_scope1 \
+  --ratio-to units_produced --group-by product --where product=P-102 || true
+
+step "A protected statistic: noisy and budgeted; asking again returns the same answer at no cost"
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric energy --agg mean --group-by line
+run cairnctl --data-dir "$CUSTOMER" query --peer gent --metric energy --agg mean --group-by line
+run cairnctl --data-dir "$PLANT" budget
+
+step "Every request is in the audit log, hash-chained and checkpointed; verify finds any change"
+run cairnctl --data-dir "$PLANT" audit tail -n 8
+run cairnctl --data-dir "$PLANT" audit verify
 
 step "Done: stopping both daemons (SIGTERM) and removing $WORK"

@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "crypto/certificate.h"
 #include "crypto/hash.h"
+#include "daemon/failpoint.h"
 #include "daemon/federation_steward.h"
 #include "federation/cohort_memory.h"
 #include "federation/local_figures.h"
@@ -380,6 +381,8 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
         std::string round = routed->round;
         return context_.readers
             ->Run([consortium, call, bytes] {
+              // A member lost after committing to a round, before it sent anything (tests).
+              if (call == FederationCall::kAnnounce) CrashAt("before-federated-counts");
               MemberReply r;
               r.reply = consortium->member->Handle(call, *bytes);
               if (r.reply.ok() && call == FederationCall::kPropose) {

@@ -164,8 +164,9 @@ int Federate(AdminClient& c, const FederationFlags& f) {
                       : "")
               << "; audited (receipt " << Text(report.getAuditReceipt()).substr(0, 16) << ")\n";
     for (auto i : report.getIssues()) {
-      std::cerr << "  " << Text(i.getMember()) << (i.getDropped() ? " dropped out" : " refused")
-                << " at " << Text(i.getCall()) << ": " << Text(i.getReason()) << "\n";
+      std::cerr << "  " << Text(i.getMember())
+                << (i.getDropped() ? " (dropped out at " : " (refused at ") << Text(i.getCall())
+                << "): " << Text(i.getReason()) << "\n";
     }
     return absl::OkStatus();
   });

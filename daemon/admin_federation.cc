@@ -93,7 +93,15 @@ kj::Promise<void> AdminService::federate(FederateContext call) {
   for (auto m : params.getMembers()) request.members.push_back(Text(m));
   return federation_.Federate(std::move(request)).then([call](FederateOutcome o) mutable {
     if (!o.result.ok()) {
+      // The requester's message ends with each member's issue by fingerprint; they follow
+      // below by roster name instead, one per line.
       std::string text(o.result.status().message());
+      for (const auto* issues : {&o.report.refused, &o.report.dropped}) {
+        for (const RoundReport::MemberIssue& i : *issues) {
+          size_t at = text.find(": " + i.member.fingerprint().ToString());
+          if (at != std::string::npos) text.resize(at);
+        }
+      }
       for (const auto* issues : {&o.report.refused, &o.report.dropped}) {
         for (const RoundReport::MemberIssue& i : *issues) {
           absl::StrAppend(&text, "\n  ", NameOf(o, i.member), " (",

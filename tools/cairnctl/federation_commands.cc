@@ -162,7 +162,8 @@ int Federate(AdminClient& c, const FederationFlags& f) {
               << (report.getAttempts() > 1
                       ? absl::StrCat(", after ", report.getAttempts(), " attempts")
                       : "")
-              << "; audited (receipt " << Text(report.getAuditReceipt()).substr(0, 16) << ")\n";
+              << "\n  this daemon audited the round: cairnctl audit show "
+              << Text(report.getAuditReceipt()) << "\n";
     for (auto i : report.getIssues()) {
       std::cerr << "  " << Text(i.getMember())
                 << (i.getDropped() ? " (dropped out at " : " (refused at ") << Text(i.getCall())
@@ -258,7 +259,8 @@ int VerifyFederated(absl::string_view text, const std::string& file,
             << "  released   " << released << " of " << kept->result.rows.size()
             << " groups with records (a group needs " << proposal->min_contributors
             << " contributing members)\n"
-            << "  audit      each member's audit log holds this release under the hash\n";
+            << "  audit      each member's audit entry for this release has the result_hash\n"
+            << "             (find it with: cairnctl audit export | grep HASH)\n";
   const std::string release = HexEncode(FederatedReleaseHash(round, fingerprints));
   for (const std::string& name : cohort) {
     std::cout << "               " << absl::StrFormat("%-20s", name) << " " << release << "\n";

@@ -8,6 +8,7 @@
 #define CAIRN_DAEMON_ADMIN_SERVICE_H_
 
 #include "daemon/disclosure.h"
+#include "daemon/federation_service.h"
 #include "daemon/participant_identity.h"
 #include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
@@ -19,8 +20,13 @@ namespace cairn {
 class AdminService final : public proto::Admin::Server {
  public:
   AdminService(const ServiceContext& context, const ParticipantIdentity& me, PartnerStore& partners,
-               PartnerPlane& plane, Disclosure& disclosure)
-      : context_(context), me_(me), partners_(partners), plane_(plane), disclosure_(disclosure) {}
+               PartnerPlane& plane, Disclosure& disclosure, FederationService& federation)
+      : context_(context),
+        me_(me),
+        partners_(partners),
+        plane_(plane),
+        disclosure_(disclosure),
+        federation_(federation) {}
 
   kj::Promise<void> status(StatusContext call) override;
   kj::Promise<void> metrics(MetricsContext call) override;
@@ -44,6 +50,10 @@ class AdminService final : public proto::Admin::Server {
   kj::Promise<void> auditExport(AuditExportContext call) override;
   kj::Promise<void> auditVerify(AuditVerifyContext call) override;
   kj::Promise<void> budgets(BudgetsContext call) override;
+  // Federated queries; in admin_federation.cc.
+  kj::Promise<void> consortiumAdd(ConsortiumAddContext call) override;
+  kj::Promise<void> consortiumList(ConsortiumListContext call) override;
+  kj::Promise<void> federate(FederateContext call) override;
 
  private:
   void FillPartner(const Partner& partner, proto::PartnerInfo::Builder out);
@@ -53,6 +63,7 @@ class AdminService final : public proto::Admin::Server {
   PartnerStore& partners_;
   PartnerPlane& plane_;
   Disclosure& disclosure_;
+  FederationService& federation_;
 };
 
 }  // namespace cairn

@@ -11,6 +11,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "daemon/admin_service.h"
+#include "daemon/federation_service.h"
 #include "daemon/partner_plane.h"
 #include "daemon/partner_service.h"
 
@@ -85,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
   CAIRN_ASSIGN_OR_RETURN(daemon->store_, RecordStore::Open(daemon->database_.get()));
   CAIRN_ASSIGN_OR_RETURN(daemon->partners_, PartnerStore::Open(daemon->database_.get()));
   daemon->nonces_ = std::make_unique<NonceStore>(daemon->database_.get());
+  daemon->consortia_ = std::make_unique<ConsortiumStore>(daemon->database_.get());
   CAIRN_ASSIGN_OR_RETURN(std::vector<PublicKey> former_keys, LoadFormerKeys(daemon->dir_));
   CAIRN_ASSIGN_OR_RETURN(
       daemon->disclosure_,
@@ -110,6 +112,7 @@ Daemon::~Daemon() {
   store_.reset();
   partners_.reset();
   nonces_.reset();
+  consortia_.reset();
   database_.reset();
   lock_.reset();
 }
@@ -135,11 +138,19 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   chmod(socket_path.c_str(), 0600);
 
   PartnerService partner_service(context_, *identity_, *nonces_, *disclosure_);
+  // Before the plane, so that the plane's sessions (and their federation endpoints) go first.
+  FederationService federation(context_, io, *identity_, *partners_, *disclosure_, *consortia_);
   PartnerPlane plane(context_, io, *partners_, partner_service, *identity_);
+  federation.SetPlane(&plane);
+  plane.SetFederationEndpoints([&federation](const Partner& partner, const PublicKey& peer) {
+    return federation.Endpoint(partner, peer);
+  });
+  federation.Load();
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_, *identity_, *partners_,
-                                                               plane, *disclosure_));
+  AdminListener admin(kj::mv(receiver),
+                      kj::heap<AdminService>(context_, *identity_, *partners_, plane, *disclosure_,
+                                             federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
@@ -182,6 +193,7 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                            });
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
+  federation.Stop().wait(io.waitScope);
   absl::Status checkpointed =
       writer_->Run([disclosure] { return disclosure->Checkpoint(NowMicros()); }).wait(io.waitScope);
   if (!checkpointed.ok())

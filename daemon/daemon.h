@@ -21,6 +21,7 @@
 #include "daemon/participant_identity.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
+#include "storage/consortium_store.h"
 #include "storage/database.h"
 #include "storage/nonce_store.h"
 #include "storage/partner_store.h"
@@ -51,6 +52,7 @@ class Daemon {
   std::unique_ptr<RecordStore> store_;
   std::unique_ptr<PartnerStore> partners_;
   std::unique_ptr<NonceStore> nonces_;
+  std::unique_ptr<ConsortiumStore> consortia_;
   std::unique_ptr<ParticipantIdentity> identity_;
   std::unique_ptr<Disclosure> disclosure_;
   std::unique_ptr<WorkerThread> writer_;

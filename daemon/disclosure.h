@@ -23,6 +23,7 @@
 #ifndef CAIRN_DAEMON_DISCLOSURE_H_
 #define CAIRN_DAEMON_DISCLOSURE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,28 @@ struct PolicyApplied {
   std::vector<std::string> warnings;  // e.g. partners the policy names but nobody registered
 };
 
+// Federated rounds (daemon/federation_service.h): what the steward decided for a round.
+struct RoundVerdict {
+  bool allowed = false;
+  std::optional<Grant> grant;  // the admitting grant (a copy), or the one whose limit refused
+  Check denied_by = Check::kPartner;
+  std::string reason;  // when refused
+  uint64_t policy_version = 0;
+};
+
+// A member's release of its figures into a round, as its audit entry records it.
+struct RoundRelease {
+  std::string requester;              // roster name: the partner in the policy
+  std::string requester_fingerprint;  // "ed25519:..."
+  std::string consortium;
+  std::string round_digest;  // 32 bytes: names the round (its signed proposal)
+  Query query;
+  std::string grant;  // chosen when the member committed to the round
+  size_t cohort_size = 0;
+  size_t released_groups = 0;
+  std::string release_hash;  // federation_audit.h FederatedReleaseHash
+};
+
 struct BudgetView {
   std::string partner, grant;
   int64_t budget_micros = 0, spent_micros = 0;
@@ -117,6 +140,25 @@ class Disclosure {
   const Policy& policy() const { return current_.policy; }
   const PolicyVersion& policy_version() const { return current_.version; }
   PolicyStore& policy_store() { return *policy_store_; }
+
+  // ---- Federated rounds; implemented in federated_disclosure.cc. Writer thread.
+  // The decision for `requester` (a roster name) asking `query` in a round of `consortium`;
+  // spends nothing. Refused while partner queries are refused (health()).
+  RoundVerdict CheckRound(absl::string_view requester, const Query& query,
+                          absl::string_view consortium, Timestamp now) const;
+  // Admits a member's release: the rate limit and budget of the grant (refused if the policy
+  // now admits the round by another grant, or not at all), then ONE write holding the audit
+  // entry (kind "federated", allowed, with the epsilon spent and the release hash), the budget
+  // debit, and whatever `stage` adds to the batch (the cohort memory). `on_commit` runs after
+  // the write. When refused, nothing is written: the caller audits the refusal (RecordRound).
+  RoundVerdict AdmitRound(const RoundRelease& release,
+                          const std::function<absl::Status(rocksdb::WriteBatch*)>& stage,
+                          Timestamp now);
+  // Appends an audit entry about federation — a member's refusal or failure ("federated"), a
+  // round this daemon ran ("federated-request"), a roster import ("consortium-add") — with the
+  // policy version in force, in one write with whatever `batch` already holds. Fails (and
+  // writes nothing) while the audit log cannot be written.
+  absl::StatusOr<AuditLog::Receipt> RecordRound(AuditEntry entry, rocksdb::WriteBatch* batch);
 
   // Signs a checkpoint of the audit chain head (if anything was appended since the last).
   absl::Status Checkpoint(Timestamp now);

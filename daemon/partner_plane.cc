@@ -55,6 +55,14 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
         .attach(kj::defer([in_flight = in_flight_] { --*in_flight; }));
   }
 
+  kj::Promise<void> federation(FederationContext call) override {
+    if (!plane_.federation_endpoints_) {
+      ThrowIfError(absl::UnimplementedError("this daemon takes part in no federated rounds"));
+    }
+    call.getResults().setFederation(plane_.federation_endpoints_(partner_, peer_));
+    return kj::READY_NOW;
+  }
+
  private:
   PartnerPlane& plane_;
   uint64_t connection_;
@@ -239,6 +247,25 @@ kj::Promise<PeerConnection*> PartnerPlane::Outbound(const Partner& partner) {
                                                     endpoint, ": ", e.getDescription().cStr())));
             return nullptr;
           });
+}
+
+kj::Promise<std::string> PartnerPlane::CallFederation(const Partner& partner, FederationCall call,
+                                                     std::string request) {
+  std::string name = partner.name;
+  auto reply = Outbound(partner).then(
+      [call, request = std::move(request)](PeerConnection* connection) {
+        return connection->CallFederation(call, request);
+      });
+  return io_.provider->getTimer()
+      .timeoutAfter(context_.config->ask_timeout_seconds * kj::SECONDS, kj::mv(reply))
+      .catch_([name, call](kj::Exception&& e) -> std::string {
+        if (e.getType() == kj::Exception::Type::OVERLOADED &&
+            kj::StringPtr(e.getDescription()).startsWith("operation timed out")) {
+          ThrowIfError(absl::DeadlineExceededError(absl::StrCat(
+              "partner '", name, "' did not answer ", FederationCallName(call), " in time")));
+        }
+        kj::throwFatalException(kj::mv(e));
+      });
 }
 
 kj::Promise<VerifiedAnswer> PartnerPlane::Ask(const Partner& partner, Query query) {

@@ -14,6 +14,7 @@
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
 
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -25,6 +26,8 @@
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
 #include "daemon/service_context.h"
+#include "federation/transport.h"
+#include "protocol/federation.capnp.h"
 #include "storage/partner_store.h"
 
 namespace cairn {
@@ -51,6 +54,19 @@ class PartnerPlane {
   // Asks `partner` (active, with an endpoint) and verifies the answer.
   kj::Promise<VerifiedAnswer> Ask(const Partner& partner, Query query);
 
+  // Federated rounds (daemon/federation_service.h). The Federation capability a session hands
+  // its partner comes from `endpoints` (until set, sessions refuse with UNIMPLEMENTED).
+  using FederationEndpoints =
+      std::function<proto::Federation::Client(const Partner& partner, const PublicKey& peer)>;
+  void SetFederationEndpoints(FederationEndpoints endpoints) {
+    federation_endpoints_ = std::move(endpoints);
+  }
+  // Carries one round message to `partner` (active, reached at partner.endpoint) and resolves
+  // to its reply; rejects with its error, Unavailable if it cannot be reached, DeadlineExceeded
+  // after partners.ask_timeout_seconds.
+  kj::Promise<std::string> CallFederation(const Partner& partner, FederationCall call,
+                                          std::string request);
+
   capnp::ReaderOptions reader_options() const;
 
  private:
@@ -74,6 +90,7 @@ class PartnerPlane {
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Connection>> connections_;
   std::map<std::string, kj::Own<PeerConnection>> outbound_;  // by fingerprint
+  FederationEndpoints federation_endpoints_;
 
   class ErrorHandler : public kj::TaskSet::ErrorHandler {
    public:

@@ -62,6 +62,37 @@ kj::Promise<std::string> PeerConnection::Send(const SignedBytes& request) {
   });
 }
 
+kj::Promise<std::string> PeerConnection::CallFederation(FederationCall call,
+                                                       const std::string& request) {
+  proto::Federation::Client* federation;
+  KJ_IF_MAYBE (f, federation_) {
+    federation = f;
+  } else {
+    federation = &federation_.emplace(session_.federationRequest().send().getFederation());
+  }
+  auto bytes = [](capnp::Data::Reader d) {
+    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+  };
+  switch (call) {
+    case FederationCall::kPropose: {
+      auto r = federation->proposeRequest();
+      r.setProposal(DataOf(request));
+      return r.send().then([bytes](auto response) { return bytes(response.getCommitment()); });
+    }
+    case FederationCall::kAnnounce: {
+      auto r = federation->announceRequest();
+      r.setAnnouncement(DataOf(request));
+      return r.send().then([bytes](auto response) { return bytes(response.getContribution()); });
+    }
+    case FederationCall::kValues: {
+      auto r = federation->valuesRequest();
+      r.setRequest(DataOf(request));
+      return r.send().then([bytes](auto response) { return bytes(response.getContribution()); });
+    }
+  }
+  KJ_FAIL_ASSERT("unknown federation call");
+}
+
 absl::StatusOr<VerifiedAnswer> OpenAnswer(const Identity& me, const PublicKey& expected_attester,
                                           const SignedBytes& request, absl::string_view sealed) {
   absl::StatusOr<std::string> opened = Open(me, sealed);

@@ -18,6 +18,8 @@
 #include "crypto/identity.h"
 #include "crypto/public_key.h"
 #include "crypto/tls.h"
+#include "federation/transport.h"
+#include "protocol/federation.capnp.h"
 #include "protocol/partner.capnp.h"
 #include "protocol/signed_envelope.h"
 
@@ -36,6 +38,10 @@ class PeerConnection {
   // Sends one signed request; resolves to the sealed answer. Rejects with the partner's refusal
   // ("PERMISSION_DENIED: ...") or a transport error.
   kj::Promise<std::string> Send(const SignedBytes& request);
+  // Carries one federated-round message (federation/transport.h) to the partner's Federation
+  // capability; resolves to its reply. Rejects with the partner's error ("PERMISSION_DENIED:
+  // ...") or a transport error.
+  kj::Promise<std::string> CallFederation(FederationCall call, const std::string& request);
   // True once the connection has failed; the caller should open a new one.
   bool broken() const { return *broken_; }
 
@@ -48,6 +54,7 @@ class PeerConnection {
   kj::Own<capnp::TwoPartyVatNetwork> network_;
   kj::Own<capnp::RpcSystem<capnp::rpc::twoparty::VatId>> rpc_;
   proto::PartnerSession::Client session_ = nullptr;
+  kj::Maybe<proto::Federation::Client> federation_;  // asked for on first use
   std::shared_ptr<bool> broken_ = std::make_shared<bool>(false);
   kj::Promise<void> watch_disconnect_ = nullptr;
 };

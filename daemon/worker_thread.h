@@ -34,6 +34,17 @@ class WorkerThread {
     }));
   }
 
+  // Runs `func` on this worker and blocks the calling thread (which must not be this worker's)
+  // until it returns, with its result; for a thread that is running blocking work already (a
+  // federation member calling its steward). Throws kj::Exception if the worker stops first.
+  // The worker must never wait for the calling thread in turn: that would deadlock.
+  template <typename Func>
+  auto RunSync(Func&& func) {
+    pending_.fetch_add(1, std::memory_order_relaxed);
+    KJ_DEFER(pending_.fetch_sub(1, std::memory_order_relaxed));
+    return executor_->executeSync(kj::fwd<Func>(func));
+  }
+
   // Calls queued or running on this worker.
   int pending() const { return pending_.load(std::memory_order_relaxed); }
 

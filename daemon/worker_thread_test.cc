@@ -40,6 +40,20 @@ TEST(WorkerThread, ExceptionsReachTheCaller) {
   EXPECT_ANY_THROW(promise.wait(ws));
 }
 
+TEST(WorkerThread, RunSyncBlocksAnotherWorkerUntilTheResultIsBack) {
+  kj::EventLoop loop;
+  kj::WaitScope ws(loop);
+  WorkerThread writer;
+  WorkerThread reader;
+  std::thread::id writer_id = writer.Run([] { return std::this_thread::get_id(); }).wait(ws);
+  // A reader's blocking work asks the writer and uses the answer at once.
+  auto ran_on = reader.Run([&writer] {
+    return writer.RunSync([] { return std::this_thread::get_id(); });
+  });
+  EXPECT_EQ(ran_on.wait(ws), writer_id);
+  EXPECT_EQ(writer.pending(), 0);
+}
+
 TEST(WorkerPool, SpreadsWork) {
   kj::EventLoop loop;
   kj::WaitScope ws(loop);

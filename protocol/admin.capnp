@@ -121,4 +121,57 @@ interface Admin {
   auditVerify @20 () -> (ok :Bool, report :Text);
 
   budgets @21 (partner :Text) -> (budgets :List(BudgetInfo));
+
+  # ---- Federated queries (issue 5; docs/federation.md).
+  # Imports a consortium roster (federation/roster.h) and audits it. This daemon must be on it.
+  # Members not yet registered as partners are registered from the roster's certificates under
+  # their roster names; a member registered under another name, or a name held by another key,
+  # is refused. Nothing is applied unless everything checks. Replaces an earlier roster of the
+  # same consortium.
+  consortiumAdd @22 (text :Text, fileName :Text, addedBy :Text)
+      -> (consortium :ConsortiumInfo, registered :List(Text), warnings :List(Text));
+  consortiumList @23 () -> (consortia :List(ConsortiumInfo));
+  # Runs a federated round from this daemon (retrying without members that drop out) and
+  # returns the published result (an encoded federation.capnp FederatedResult), or fails with
+  # why, naming the members that refused or dropped out.
+  federate @24 (consortium :Text, query :Query.Query, groupValues :List(TagValues),
+                members :List(Text), minContributors :UInt32)
+      -> (result :Data, report :FederationReport, rosterText :Text);
+}
+
+struct ConsortiumInfo {
+  name @0 :Text;
+  fileName @1 :Text;
+  addedAt @2 :Int64;
+  addedBy @3 :Text;
+  members @4 :List(ConsortiumMember);
+  cohortMemoryEntries @5 :UInt32;   # rounds of this consortium remembered for differencing
+}
+
+struct ConsortiumMember {
+  name @0 :Text;
+  fingerprint @1 :Text;
+  endpoint @2 :Text;
+  status @3 :Text;                  # "this daemon", "partner", "revoked partner", "not registered"
+}
+
+# The values of one grouping tag that make up a round's key space, in order.
+struct TagValues {
+  tag @0 :Text;
+  values @1 :List(Text);
+}
+
+struct FederationReport {
+  attempts @0 :UInt32;
+  finalCohort @1 :List(Text);       # roster names, in cohort order
+  issues @2 :List(MemberIssue);
+  roundDigest @3 :Text;             # hex, of the round that succeeded
+  auditReceipt @4 :Text;            # hex hash of this daemon's "federated-request" entry
+
+  struct MemberIssue {
+    member @0 :Text;                # roster name
+    call @1 :Text;                  # "propose", "announce" or "values"
+    dropped @2 :Bool;               # unreachable or failed to deliver (else: refused)
+    reason @3 :Text;
+  }
 }

@@ -10,6 +10,7 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("cairn::proto");
 
 using Q = import "query.capnp";
+using Fed = import "federation.capnp";
 
 # What the requester signs. Its canonical Cap'n Proto encoding is the signed message.
 struct QueryRequest {
@@ -57,4 +58,10 @@ interface PartnerSession {
   # requester's key (libsodium sealed box): only the requester can open it. A refused query
   # fails with "PERMISSION_DENIED: <reason>".
   query @0 (request :SignedRequest) -> (sealed :Data);
+
+  # This daemon's side of federated rounds (federation.capnp), for the same authenticated
+  # partner: a round's requester must be the peer of the connection that proposes it. Every
+  # call carries one end-to-end signed message and returns one; nothing but masked aggregate
+  # vectors and signed commitments comes back.
+  federation @1 () -> (federation :Fed.Federation);
 }

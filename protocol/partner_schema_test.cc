@@ -2,6 +2,11 @@
 // schema: every type a PartnerSession method returns, and every type carried inside its opaque
 // payloads (the sealed SignedResult and its Attestation), is walked, and none may look like a
 // record. A negative control shows the checker flags the import batch, which does.
+//
+// The federation capability a session hands out (federation.capnp) is walked the same way, with
+// the messages its opaque `Data` carries back: a signed commitment, and a signed contribution
+// whose words are a masked vector over the round's groups (member-level aggregates, each word
+// uniform without every other member's masks).
 #include <capnp/schema.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/federation.capnp.h"
 #include "protocol/partner.capnp.h"
 #include "protocol/records.capnp.h"
 
@@ -39,6 +45,17 @@ const std::map<std::string, std::set<std::string>>& Reviewed() {
       {"protocol/query.capnp:ResultRow",
        {"hasBucket", "bucket", "tags", "hasValue", "value", "records", "series"}},
       {"protocol/query.capnp:QueryStats", {"series", "rollupBuckets", "rawRecords"}},
+      // Federated rounds: opaque signed messages in, opaque signed messages out.
+      {"protocol/partner.capnp:PartnerSession.federation$Results", {"federation"}},
+      {"protocol/federation.capnp:Federation.propose$Results", {"commitment"}},
+      {"protocol/federation.capnp:Federation.announce$Results", {"contribution"}},
+      {"protocol/federation.capnp:Federation.values$Results", {"contribution"}},
+      {"protocol/federation.capnp:Signed", {"body", "signature"}},
+      {"protocol/federation.capnp:Commitment", {"roundDigest", "memberKey", "accepted", "reason"}},
+      // `words` is the masked count or value vector over the round's groups (federation/tally.h):
+      // one word per group or limb, never one per record.
+      {"protocol/federation.capnp:Contribution",
+       {"roundDigest", "cohortHash", "phase", "memberKey", "words"}},
   };
   return *reviewed;
 }
@@ -46,10 +63,12 @@ const std::map<std::string, std::set<std::string>>& Reviewed() {
 class RecordFinder {
  public:
   std::vector<std::string> violations;
+  std::set<std::string> visited;  // display names
 
   void Visit(capnp::StructSchema schema) {
     if (!seen_.insert(schema.getProto().getId()).second) return;
     std::string name = schema.getProto().getDisplayName();
+    visited.insert(name);
     if (name.find("records.capnp") != std::string::npos) {
       violations.push_back(name + " is a record type");
     }
@@ -88,7 +107,21 @@ TEST(PartnerSchema, NoMethodCanReturnRawRecords) {
   // `sealed :Data` carries a SignedResult, whose `attestation :Data` is an Attestation.
   finder.Visit(capnp::Schema::from<proto::SignedResult>());
   finder.Visit(capnp::Schema::from<proto::Attestation>());
+  // The federation calls' replies are a Signed whose body is a Commitment or a Contribution.
+  finder.Visit(capnp::Schema::from<proto::Signed>());
+  finder.Visit(capnp::Schema::from<proto::Commitment>());
+  finder.Visit(capnp::Schema::from<proto::Contribution>());
   EXPECT_THAT(finder.violations, ::testing::IsEmpty());
+}
+
+TEST(PartnerSchema, TheFederationCapabilityIsWalked) {
+  // If the session stopped reaching Federation, its replies would no longer be checked.
+  RecordFinder finder;
+  finder.VisitInterface(capnp::Schema::from<proto::PartnerSession>());
+  EXPECT_THAT(finder.visited,
+              ::testing::IsSupersetOf({"protocol/federation.capnp:Federation.propose$Results",
+                                       "protocol/federation.capnp:Federation.announce$Results",
+                                       "protocol/federation.capnp:Federation.values$Results"}));
 }
 
 TEST(PartnerSchema, TheCheckerFlagsRecordTypes) {

@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "tools/cairnctl/admin_client.h"
+#include "tools/cairnctl/result_format.h"
 
 namespace cairn {
 
@@ -23,6 +24,15 @@ void AddDataCommands(CLI::App& app, Globals& globals);
 void AddPartnerCommands(CLI::App& app, Globals& globals);
 // policy, audit, budget.
 void AddStewardCommands(CLI::App& app, Globals& globals);
+// consortium, federate.
+void AddFederationCommands(CLI::App& app, Globals& globals);
+
+// `cairnctl verify` of a kept federated result (federated_file.h): checks it against the
+// roster at `roster_path`, else the data dir's copy (<data_dir>/consortia/NAME.toml), else the
+// roster in the file; prints what it attests. Returns the exit code (0 verified, 1 not).
+int VerifyFederated(absl::string_view text, const std::string& file,
+                    const std::string& roster_path, const std::string& data_dir,
+                    OutputFormat format);
 
 // Shared helpers.
 int Fail(absl::string_view command, const absl::Status& status);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   cairn::AddDataCommands(app, globals);
   cairn::AddPartnerCommands(app, globals);
   cairn::AddStewardCommands(app, globals);
+  cairn::AddFederationCommands(app, globals);
   CLI11_PARSE(app, argc, argv);
   return globals.exit_code;
 }

@@ -14,6 +14,7 @@
 #include "daemon/participant_identity.h"
 #include "protocol/signed_envelope.h"
 #include "tools/cairnctl/commands.h"
+#include "tools/cairnctl/federated_file.h"
 #include "tools/cairnctl/result_format.h"
 
 namespace cairn {
@@ -34,7 +35,7 @@ struct PartnerFlags {
   int cert_days = 365;
   std::string name, cert_file, endpoint, fingerprint;
   std::vector<std::string> metrics;
-  std::string verify_file, expect, verify_format = "table";
+  std::string verify_file, expect, verify_format = "table", verify_roster;
 };
 
 void PrintPartner(const PartnerView& p) {
@@ -57,9 +58,13 @@ std::vector<std::string> SplitList(const std::vector<std::string>& args) {
   return out;
 }
 
-int Verify(const PartnerFlags& f) {
+int Verify(const PartnerFlags& f, const std::string& data_dir) {
   absl::StatusOr<std::string> text = ReadFile(f.verify_file);
   if (!text.ok()) return Fail("verify", text.status());
+  if (IsArmoredFederatedResult(*text)) {
+    return VerifyFederated(*text, f.verify_file, f.verify_roster, data_dir,
+                           *ParseOutputFormat(f.verify_format));
+  }
   auto reject = [&](const absl::Status& s) {
     std::cerr << "REJECTED " << f.verify_file << ": " << s.message() << "\n";
     return 1;
@@ -252,12 +257,16 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
 
   CLI::App* verify = app.add_subcommand(
       "verify", "check a kept signed result offline: who attested what, and when");
-  verify->add_option("file", f.verify_file, "file written by `cairnctl query --peer --out`")
+  verify->add_option("file", f.verify_file,
+                     "file written by `cairnctl query --peer --out` or `cairnctl federate --out`")
       ->required();
+  verify->add_option("--roster", f.verify_roster,
+                     "federated results: the consortium roster to check against (default: the "
+                     "data dir's copy, else the one in the file)");
   verify->add_option("--expect", f.expect, "fail unless signed by this fingerprint");
   verify->add_option("-f,--format", f.verify_format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
-  verify->callback([&g] { g.exit_code = Verify(f); });
+  verify->callback([&g] { g.exit_code = Verify(f, g.data_dir); });
 }
 
 }  // namespace cairn

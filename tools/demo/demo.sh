@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Cairn demo (`make demo`): a plant's daemon on a throwaway data dir gets a realistic month
-# of production and emissions data and answers a few aggregate questions. It ends by itself and
-# leaves nothing running or on disk.
+# of production and emissions data and answers a few aggregate questions; a customer asks it
+# over mutual TLS under the plant's policy; finally three plants answer one federated benchmark
+# question (docs/federation.md). It ends by itself and leaves nothing running or on disk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -180,4 +181,85 @@ step "Every request is in the audit log, hash-chained and checkpointed; verify f
 run cairnctl --data-dir "$PLANT" audit tail -n 8
 run cairnctl --data-dir "$PLANT" audit verify
 
-step "Done: stopping both daemons (SIGTERM) and removing $WORK"
+# --- A consortium benchmark: three plants, one answer, nobody's figures ------------------
+step "Two more steel plants run cairnd, each with a quarter of hourly data (1 line, 2 products)"
+LINZ="$WORK/linz" OSTRAVA="$WORK/ostrava"
+run cairnctl init --data-dir "$LINZ" --name "Linz Rolling Mill" --listen 127.0.0.1:0
+start_daemon "$LINZ"
+run cairnctl init --data-dir "$OSTRAVA" --name "Ostrava Steel" --listen 127.0.0.1:0
+start_daemon "$OSTRAVA"
+run cairn-datagen --plant linz --sites 1 --lines 1 --products 2 --from 2026-01-01 --days 90 \
+  --interval 1h --seed 11 --quiet --output "$WORK/linz.csv"
+run cairnctl --data-dir "$LINZ" import --no-progress "$WORK/linz.csv"
+run cairn-datagen --plant ostrava --sites 1 --lines 1 --products 2 --from 2026-01-01 --days 90 \
+  --interval 1h --seed 12 --quiet --output "$WORK/ostrava.csv"
+run cairnctl --data-dir "$OSTRAVA" import --no-progress "$WORK/ostrava.csv"
+
+step "The stewards agree on a roster: each member's name, fingerprint, endpoint and certificate"
+{
+  printf 'version = 1\nconsortium = "steel-bench"\n'
+  for member in gent:"$PLANT" linz:"$LINZ" ostrava:"$OSTRAVA"; do
+    name=${member%%:*} dir=${member#*:}
+    printf '\n[[member]]\nname = "%s"\n' "$name"
+    printf 'fingerprint = "%s"\n' "$(cairnctl --data-dir "$dir" identity | awk '/^fingerprint/ {print $2}')"
+    printf 'endpoint = "%s"\n' "$(cairnctl --data-dir "$dir" status | awk '/listening on/ {print $4}')"
+    printf 'certificate = """\n%s\n"""\n' "$(cairnctl --data-dir "$dir" identity --cert)"
+  done
+} >"$WORK/steel-bench.toml"
+sed -n '1,10p' "$WORK/steel-bench.toml"
+echo "...   (and linz, ostrava the same way)"
+
+step "Each steward imports the roster; members not yet partners are registered from it"
+run cairnctl --data-dir "$PLANT" consortium add "$WORK/steel-bench.toml"
+run cairnctl --data-dir "$LINZ" consortium add "$WORK/steel-bench.toml"
+run cairnctl --data-dir "$OSTRAVA" consortium add "$WORK/steel-bench.toml"
+
+step "Each steward grants the benchmark: federated rounds only, at least 3 plants per group"
+cat >"$WORK/federation-grant.toml" <<'GRANT'
+
+[[grant]]
+name = "steel-benchmark"
+group = "steel-bench"
+purpose = "specific emissions benchmark of the steel-bench consortium"
+release = "exact"
+metrics = ["co2e_scope1", "units_produced"]
+aggregates = ["sum"]
+ratios = ["co2e_scope1/units_produced"]
+group_tags = ["product"]
+finest = "month"
+federation = { consortium = "steel-bench", min_cohort = 3 }
+GRANT
+cat "$WORK/federation-grant.toml"
+for name in linz ostrava; do
+  { printf 'version = 1\n\n[groups]\nsteel-bench = ["gent", "linz", "ostrava"]\n'
+    cat "$WORK/federation-grant.toml"; } >"$WORK/$name-policy.toml"
+done
+# policy apply replaces the whole policy: Gent's new version keeps its earlier grants and rules.
+sed '/^benchmark = /a steel-bench = ["gent", "linz", "ostrava"]' "$WORK/policy.toml" \
+  >"$WORK/policy-v2.toml"
+cat "$WORK/federation-grant.toml" >>"$WORK/policy-v2.toml"
+# (A daemon's own roster name in a group draws a "not registered" warning: it is not its own
+# partner. The grant still applies to the rounds it runs itself.)
+run cairnctl --data-dir "$PLANT" policy apply "$WORK/policy-v2.toml" 2>/dev/null
+run cairnctl --data-dir "$LINZ" policy apply "$WORK/linz-policy.toml" 2>/dev/null
+run cairnctl --data-dir "$OSTRAVA" policy apply "$WORK/ostrava-policy.toml" 2>/dev/null
+
+step "Gent asks the consortium for kg CO2e per unit, by month and product; 'members' counts the plants in each group"
+run cairnctl --data-dir "$PLANT" federate --consortium steel-bench --metric co2e_scope1 \
+  --ratio-to units_produced --group-by month,product --group-values product=P-100,P-101 \
+  --from 2026-01 --to 2026-04 --out "$WORK/steel-bench-q1.result"
+echo "(Gent has data for January only: February and March have 2 plants, below 3, so they are withheld.)"
+step "Gent compares its own January figures with the consortium's"
+run cairnctl --data-dir "$PLANT" query --metric co2e_scope1 --ratio-to units_produced \
+  --group-by month,product --where product=P-100,P-101 --from 2026-01 --to 2026-02
+
+step "Linz checks the kept result against its own copy of the roster; its audit log holds the release"
+run cairnctl --data-dir "$LINZ" verify "$WORK/steel-bench-q1.result"
+run cairnctl --data-dir "$LINZ" audit tail -n 2
+
+step "A cohort smaller than a member's minimum is refused by every member, with the reason"
+run cairnctl --data-dir "$PLANT" federate --consortium steel-bench --metric co2e_scope1 \
+  --ratio-to units_produced --group-by month --from 2026-01 --to 2026-04 --members gent,linz || true
+run cairnctl --data-dir "$LINZ" audit tail -n 1
+
+step "Done: stopping the four daemons (SIGTERM) and removing $WORK"

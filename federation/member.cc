@@ -65,6 +65,8 @@ FederationMember::FederationMember(MemberContext context, CohortMemory memory)
         "FederationMember needs an identity, a roster, a steward, a local query and a clock");
     std::abort();  // a caller bug, not something a peer can cause
   }
+  pair_keys_ = std::make_unique<PairKeys>(*context_.identity);
+  pair_keys_->Warm(context_.roster->KnownPublicKeys());
 }
 
 FederationMember::~FederationMember() = default;
@@ -273,7 +275,7 @@ absl::StatusOr<std::string> FederationMember::AnnounceLocked(absl::string_view r
   absl::StatusOr<LocalFigures> figures =
       ComputeLocalFigures(round.proposal.query, round.keys, round.grant, context_.local, Noise());
   if (!figures.ok()) return fail(figures.status());
-  absl::StatusOr<RoundMasks> masks = RoundMasks::Derive(self, a.cohort);
+  absl::StatusOr<RoundMasks> masks = RoundMasks::Derive(self, a.cohort, pair_keys_.get());
   if (!masks.ok()) return fail(masks.status());
 
   Contribution c{round.digest, masks->cohort_hash(), Phase::kCounts, self.public_key(),

@@ -117,6 +117,9 @@ class FederationMember {
   // restart are forgotten, and answering one again could repeat a round's masks.
   const Timestamp started_at_;
   const KnownKeys roster_keys_;  // the roster's public keys, resolved without re-checking
+  // Pair keys with the other members, derived for the roster's keys when this member is built
+  // (a roster import or a daemon start), so that a round does not pay for them.
+  std::unique_ptr<PairKeys> pair_keys_;
   mutable absl::Mutex mu_;
   CohortMemory memory_ ABSL_GUARDED_BY(mu_);
   // Round digest (raw bytes) -> state, for rounds committed to and not finished.

@@ -27,8 +27,35 @@ std::string StreamId(const RoundDigest& round, Phase phase, absl::string_view tr
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+void PairKeys::Warm(absl::Span<const PublicKey> peers) {
+  for (const PublicKey& peer : peers) {
+    if (peer == self_.public_key()) continue;
+    (void)Get(peer);  // a key that fails is refused again when a round uses it
+  }
+}
+
+absl::StatusOr<std::shared_ptr<const PairKey>> PairKeys::Get(const PublicKey& peer) {
+  const std::string id(peer.AsStringView());
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = keys_.find(id);
+    if (it != keys_.end()) return it->second;
+  }
+  // Derived outside the lock: two threads may both derive a new key; both get the same value.
+  CAIRN_ASSIGN_OR_RETURN(PairKey key, DerivePairKey(self_, peer));
+  auto shared = std::make_shared<const PairKey>(std::move(key));
+  absl::MutexLock lock(&mu_);
+  if (keys_.size() < kMaxKept) keys_.emplace(id, shared);
+  return shared;
+}
+
+size_t PairKeys::size() const {
+  absl::MutexLock lock(&mu_);
+  return keys_.size();
+}
+
 absl::StatusOr<RoundMasks> RoundMasks::Derive(const Identity& self,
-                                              absl::Span<const PublicKey> cohort) {
+                                              absl::Span<const PublicKey> cohort, PairKeys* keys) {
   RoundMasks masks;
   CAIRN_ASSIGN_OR_RETURN(masks.cohort_hash_, HashCohort(cohort));
   if (std::find(cohort.begin(), cohort.end(), self.public_key()) == cohort.end()) {
@@ -38,7 +65,13 @@ absl::StatusOr<RoundMasks> RoundMasks::Derive(const Identity& self,
   masks.peers_.reserve(cohort.size() - 1);
   for (const PublicKey& peer : cohort) {
     if (peer == self.public_key()) continue;
-    CAIRN_ASSIGN_OR_RETURN(PairKey key, DerivePairKey(self, peer));
+    std::shared_ptr<const PairKey> key;
+    if (keys != nullptr) {
+      CAIRN_ASSIGN_OR_RETURN(key, keys->Get(peer));
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(PairKey derived, DerivePairKey(self, peer));
+      key = std::make_shared<const PairKey>(std::move(derived));
+    }
     masks.peers_.push_back(Peer{std::move(key), self.fingerprint() < peer.fingerprint()});
   }
   return masks;
@@ -49,7 +82,7 @@ absl::StatusOr<std::vector<uint64_t>> RoundMasks::Mask(absl::string_view stream_
   std::vector<uint64_t> mask(count, 0);
   for (const Peer& peer : peers_) {
     CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> stream,
-                           PairMaskStream(peer.key, stream_id, cohort_hash_, count));
+                           PairMaskStream(*peer.key, stream_id, cohort_hash_, count));
     if (peer.add) {
       for (size_t i = 0; i < count; ++i) mask[i] += stream[i];
     } else {

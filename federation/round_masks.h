@@ -7,16 +7,26 @@
 // and to `stream_id`, which the caller derives from the round and phase (StreamId), so two
 // phases, two rounds or two views of a round never share a mask.
 //
-// Move-only; the pair keys are wiped when it dies. Thread-compatible.
+// Pair keys do not change while the two identities do, so a member derives each once:
+// PairKeys holds them (one X25519 and an Ed25519-to-X25519 conversion each, about 70 us), and
+// a member warms it with its roster's keys when the roster is loaded, so that a round pays only
+// for the mask streams.
+//
+// RoundMasks is move-only; the pair keys are wiped when the last holder dies. PairKeys is
+// thread-safe. Thread-compatible otherwise.
 #ifndef CAIRN_FEDERATION_ROUND_MASKS_H_
 #define CAIRN_FEDERATION_ROUND_MASKS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "crypto/identity.h"
 #include "crypto/pairwise_mask.h"
@@ -30,11 +40,35 @@ namespace cairn {
 // signed contributions, so members that saw different counts get unrelated masks).
 std::string StreamId(const RoundDigest& round, Phase phase, absl::string_view transcript = {});
 
+// The pair keys of one identity with its peers, each derived on first use and kept.
+class PairKeys {
+ public:
+  // At most this many keys are kept; beyond it keys are derived for each use (a roster holds
+  // at most kMaxCohortMembers members).
+  static constexpr size_t kMaxKept = 2 * kMaxCohortMembers;
+
+  // `self` must outlive this.
+  explicit PairKeys(const Identity& self) : self_(self) {}
+
+  // Derives the keys with `peers` not held yet (skipping `self` and keys that fail).
+  void Warm(absl::Span<const PublicKey> peers);
+  // The pair key with `peer`; InvalidArgument as DerivePairKey.
+  absl::StatusOr<std::shared_ptr<const PairKey>> Get(const PublicKey& peer);
+  size_t size() const;
+
+ private:
+  const Identity& self_;
+  mutable absl::Mutex mu_;
+  // By the peer's public key bytes.
+  absl::flat_hash_map<std::string, std::shared_ptr<const PairKey>> keys_ ABSL_GUARDED_BY(mu_);
+};
+
 class RoundMasks {
  public:
   // InvalidArgument if `self` is not in `cohort` or the cohort is not valid for HashCohort.
-  static absl::StatusOr<RoundMasks> Derive(const Identity& self,
-                                           absl::Span<const PublicKey> cohort);
+  // Pair keys come from `keys` (which must be `self`'s), else are derived here.
+  static absl::StatusOr<RoundMasks> Derive(const Identity& self, absl::Span<const PublicKey> cohort,
+                                           PairKeys* keys = nullptr);
 
   const CohortHash& cohort_hash() const { return cohort_hash_; }
 
@@ -43,7 +77,7 @@ class RoundMasks {
 
  private:
   struct Peer {
-    PairKey key;
+    std::shared_ptr<const PairKey> key;
     bool add;  // self's fingerprint is the smaller of the pair
   };
   RoundMasks() = default;

@@ -57,5 +57,23 @@ TEST_F(RoundMasksTest, OnlyACohortMemberHasMasks) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(RoundMasksTest, KeptPairKeysGiveTheSameMasksAsFreshOnes) {
+  const std::string stream = StreamId(round_, Phase::kCounts);
+  PairKeys keys(members_[1]);
+  keys.Warm(cohort_);
+  EXPECT_EQ(keys.size(), 3u);  // not with itself
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(RoundMasks::Derive(members_[1], cohort_, &keys).value().Mask(stream, 16).value(),
+              MaskOf(1, stream));
+  }
+  EXPECT_EQ(keys.size(), 3u);
+  // A peer first seen in a round is derived then, and kept.
+  std::vector<PublicKey> larger = cohort_;
+  larger.push_back(FixedIdentity(5).public_key());
+  EXPECT_EQ(RoundMasks::Derive(members_[1], larger, &keys).value().Mask(stream, 4).value(),
+            CohortMask(members_[1], larger, stream, 4).value());
+  EXPECT_EQ(keys.size(), 4u);
+}
+
 }  // namespace
 }  // namespace cairn

@@ -27,7 +27,9 @@
 # Every run uses the whole roster as its cohort: an identical cohort passes each member's
 # differencing rule (federation/cohort_memory.h), so repeating the query is allowed.
 # Prints p50 / p90 / max of the wall time and the CPU per query. Leaves nothing running and
-# removes the scratch directory, also when interrupted or when a step fails.
+# removes the scratch directory, also when interrupted or when a step fails. Needs about
+# 400 MB of disk at the default size (mostly the daemons' write-ahead logs); takes under a
+# minute after the build.
 set -euo pipefail
 SCRIPT=$(readlink -f "$0")
 cd "$(dirname "$SCRIPT")/../.."

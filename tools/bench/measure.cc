@@ -1,5 +1,6 @@
 #include "tools/bench/measure.h"
 
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,15 @@ double ClockSeconds(clockid_t clock) {
 double NearestRank(const std::vector<double>& sorted, double fraction) {
   size_t rank = static_cast<size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// A schedstat file: nanoseconds on a CPU, nanoseconds runnable but waiting. Zero if absent
+// (the thread exited, or the kernel has no schedstat).
+SchedStat SchedStatFile(const std::string& path) {
+  std::ifstream in(path);
+  unsigned long long run_ns = 0, wait_ns = 0;
+  if (!(in >> run_ns >> wait_ns)) return SchedStat{};
+  return SchedStat{static_cast<double>(run_ns) * 1e-9, static_cast<double>(wait_ns) * 1e-9};
 }
 
 }  // namespace
@@ -74,11 +84,21 @@ absl::StatusOr<long> ProcStatusKiB(pid_t pid, const std::string& field) {
   return absl::NotFoundError(absl::StrCat(path, " has no ", field));
 }
 
-SchedStat ThreadSchedStat() {
-  std::ifstream in("/proc/thread-self/schedstat");
-  unsigned long long run_ns = 0, wait_ns = 0;
-  if (!(in >> run_ns >> wait_ns)) return SchedStat{};
-  return SchedStat{static_cast<double>(run_ns) * 1e-9, static_cast<double>(wait_ns) * 1e-9};
+SchedStat ThreadSchedStat() { return SchedStatFile("/proc/thread-self/schedstat"); }
+
+absl::StatusOr<SchedStat> ProcessSchedStatOf(pid_t pid) {
+  std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", tasks));
+  SchedStat sum;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    SchedStat t = SchedStatFile(absl::StrCat(tasks, "/", entry->d_name, "/schedstat"));
+    sum.run_s += t.run_s;
+    sum.wait_s += t.wait_s;
+  }
+  closedir(dir);
+  return sum;
 }
 
 LatencySummary Summarize(std::vector<double> samples) {

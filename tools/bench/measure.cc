@@ -41,6 +41,20 @@ SchedStat SchedStatFile(const std::string& path) {
   return SchedStat{static_cast<double>(run_ns) * 1e-9, static_cast<double>(wait_ns) * 1e-9};
 }
 
+// Calls `f` with "/proc/PID/task/TID" for each thread of `pid`. NotFound if there is no such
+// process.
+template <typename F>
+absl::Status ForEachThread(pid_t pid, F f) {
+  std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", tasks));
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') f(absl::StrCat(tasks, "/", entry->d_name));
+  }
+  closedir(dir);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 double WallSeconds() {
@@ -87,17 +101,29 @@ absl::StatusOr<long> ProcStatusKiB(pid_t pid, const std::string& field) {
 SchedStat ThreadSchedStat() { return SchedStatFile("/proc/thread-self/schedstat"); }
 
 absl::StatusOr<SchedStat> ProcessSchedStatOf(pid_t pid) {
-  std::string tasks = absl::StrCat("/proc/", pid, "/task");
-  DIR* dir = opendir(tasks.c_str());
-  if (dir == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", tasks));
   SchedStat sum;
-  while (dirent* entry = readdir(dir)) {
-    if (entry->d_name[0] == '.') continue;
-    SchedStat t = SchedStatFile(absl::StrCat(tasks, "/", entry->d_name, "/schedstat"));
+  absl::Status s = ForEachThread(pid, [&sum](const std::string& task) {
+    SchedStat t = SchedStatFile(task + "/schedstat");
     sum.run_s += t.run_s;
     sum.wait_s += t.wait_s;
-  }
-  closedir(dir);
+  });
+  if (!s.ok()) return s;
+  return sum;
+}
+
+absl::StatusOr<uint64_t> ProcessContextSwitchesOf(pid_t pid) {
+  uint64_t sum = 0;
+  absl::Status s = ForEachThread(pid, [&sum](const std::string& task) {
+    std::ifstream in(task + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        sum += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+      }
+    }
+  });
+  if (!s.ok()) return s;
   return sum;
 }
 

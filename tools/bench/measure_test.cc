@@ -80,6 +80,16 @@ TEST(ProcTest, ProcessSchedStatSumsTheThreads) {
   EXPECT_EQ(ProcessSchedStatOf(1 << 23).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ProcTest, SleepingCountsAsAContextSwitch) {
+  absl::StatusOr<uint64_t> before = ProcessContextSwitchesOf(getpid());
+  ASSERT_TRUE(before.ok()) << before.status();
+  for (int i = 0; i < 5; ++i) usleep(1000);
+  absl::StatusOr<uint64_t> after = ProcessContextSwitchesOf(getpid());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_GE(*after - *before, 5u);
+  EXPECT_EQ(ProcessContextSwitchesOf(1 << 23).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(ProcTest, OwnRssIsReported) {
   absl::StatusOr<long> rss = ProcStatusKiB(getpid(), "VmRSS");
   ASSERT_TRUE(rss.ok()) << rss.status();

@@ -1,9 +1,9 @@
 // partner_bench: issue 3's partner round trip, as a requester sees it, against several owners
 // in one run (tools/bench/partner_bench.sh sets them up; docs/BENCHMARKS.md has the figures).
 //
-//   partner_bench --me DIR --target SPEC [--target SPEC ...] [--year 2025] [--rounds 5]
-//       [--latency-queries 200] [--warmup 20] [--throughput-seconds 2] [--in-flight 32]
-//       [--connections 4] [--dials 100] [--parallel-dials 8]
+//   partner_bench --me DIR --target SPEC [--target SPEC ...] [--year 2025] [--rounds 10]
+//       [--latency-queries 100] [--latency-block 20] [--warmup 20] [--throughput-seconds 1]
+//       [--in-flight 32] [--connections 4] [--dials 50] [--parallel-dials 8]
 //
 // DIR is the requester's data dir (only its identity is used; no cairnd runs there). Each
 // SPEC names an owner (tools/bench/partner_targets.h): a cairnd over mutual TLS, where this
@@ -13,7 +13,8 @@
 // --rounds rounds, each round visiting the owners in a rotated order so that all of them
 // meet the same load on this shared machine:
 //   latency     --latency-queries round trips one after another on one connection, each
-//               timed from signing the request to the verified rows;
+//               timed from signing the request to the verified rows, in blocks of
+//               --latency-block queries with the owners taking turns block by block;
 //   throughput  --in-flight calls kept in flight for --throughput-seconds over --connections
 //               connections (call i on connection i mod --connections): answers per second,
 //               and the latency of each call under that load;
@@ -54,23 +55,25 @@ struct Flags {
   std::string me;
   std::vector<std::string> targets;
   int year = 2025;
-  int rounds = 5;
-  int latency_queries = 200;
+  int rounds = 10;
+  int latency_queries = 100;
+  int latency_block = 20;
   int warmup = 20;
-  double throughput_seconds = 2;
+  double throughput_seconds = 1;
   int in_flight = 32;
   int connections = 4;
-  int dials = 100;
+  int dials = 50;
   int parallel_dials = 8;
 };
 
 // Resources used between two readings.
 struct Usage {
   double wall_s = 0;
-  double client_cpu_s = 0;   // this process
-  double client_wait_s = 0;  // this thread, runnable but waiting for a CPU
-  double owner_cpu_s = 0;    // the owner's threads on a CPU
-  double owner_wait_s = 0;   // the owner's threads runnable but waiting for a CPU
+  double client_cpu_s = 0;    // this process
+  double client_wait_s = 0;   // this thread, runnable but waiting for a CPU
+  double owner_cpu_s = 0;     // the owner's threads on a CPU
+  double owner_wait_s = 0;    // the owner's threads runnable but waiting for a CPU
+  double owner_switches = 0;  // context switches of the owner's threads
 
   Usage& operator+=(const Usage& o) {
     wall_s += o.wall_s;
@@ -78,6 +81,7 @@ struct Usage {
     client_wait_s += o.client_wait_s;
     owner_cpu_s += o.owner_cpu_s;
     owner_wait_s += o.owner_wait_s;
+    owner_switches += o.owner_switches;
     return *this;
   }
 };
@@ -91,6 +95,9 @@ class Meter {
     absl::StatusOr<SchedStat> o = ProcessSchedStatOf(owner);
     if (!o.ok()) return o.status();
     m.owner0_ = *o;
+    absl::StatusOr<uint64_t> switches = ProcessContextSwitchesOf(owner);
+    if (!switches.ok()) return switches.status();
+    m.switches0_ = *switches;
     m.client_wait0_ = ThreadSchedStat().wait_s;
     m.client_cpu0_ = ProcessCpuSeconds();
     m.wall0_ = WallSeconds();
@@ -105,12 +112,16 @@ class Meter {
     if (!o.ok()) return o.status();
     u.owner_cpu_s = o->run_s - owner0_.run_s;
     u.owner_wait_s = o->wait_s - owner0_.wait_s;
+    absl::StatusOr<uint64_t> switches = ProcessContextSwitchesOf(owner_);
+    if (!switches.ok()) return switches.status();
+    u.owner_switches = static_cast<double>(*switches - switches0_);
     return u;
   }
 
  private:
   pid_t owner_ = 0;
   SchedStat owner0_;
+  uint64_t switches0_ = 0;
   double client_cpu0_ = 0, client_wait0_ = 0, wall0_ = 0;
 };
 
@@ -181,12 +192,12 @@ kj::Promise<void> KeepDialing(Target& target, int* remaining, std::vector<double
   });
 }
 
-absl::Status LatencyBlock(Owner& owner, const Flags& flags, kj::WaitScope& wait_scope) {
+absl::Status LatencyBlock(Owner& owner, int queries, kj::WaitScope& wait_scope) {
   absl::StatusOr<Meter> meter = Meter::Start(owner.spec.pid);
   if (!meter.ok()) return meter.status();
   std::vector<double> ms;
-  ms.reserve(flags.latency_queries);
-  for (int i = 0; i < flags.latency_queries; ++i) {
+  ms.reserve(queries);
+  for (int i = 0; i < queries; ++i) {
     const double t0 = WallSeconds();
     absl::StatusOr<QueryResult> r = Wait(owner.target->Ask(0), wait_scope);
     if (!r.ok()) return r.status();
@@ -250,16 +261,18 @@ void PrintOwner(const Owner& o, const Flags& flags) {
               o.spec.endpoint.c_str(), static_cast<int>(o.spec.pid));
   std::printf(
       "  round trip, one at a time: p50 %.3f ms, p99 %.3f ms, mean %.3f ms (%zu calls); CPU per "
-      "call: requester %.3f ms, owner %.3f ms; owner waited for a CPU %.3f ms per call\n",
+      "call: requester %.3f ms, owner %.3f ms; owner waited for a CPU %.3f ms and switched "
+      "threads %.1f times per call\n",
       ls.p50, ls.p99, ls.mean, ls.runs, l.PerCallMs(l.usage.client_cpu_s),
-      l.PerCallMs(l.usage.owner_cpu_s), l.PerCallMs(l.usage.owner_wait_s));
+      l.PerCallMs(l.usage.owner_cpu_s), l.PerCallMs(l.usage.owner_wait_s),
+      l.usage.owner_switches / l.calls());
   std::printf(
       "  %d in flight over %d connections: %.0f answers/s (rounds %.0f..%.0f), latency p50 %.3f "
       "ms, p99 %.3f ms; CPU per call: requester %.3f ms, owner %.3f ms; owner waited %.3f ms "
-      "per call\n",
+      "and switched %.1f times per call\n",
       flags.in_flight, flags.connections, t.rate(), *min_rate, *max_rate, ts.p50, ts.p99,
       t.PerCallMs(t.usage.client_cpu_s), t.PerCallMs(t.usage.owner_cpu_s),
-      t.PerCallMs(t.usage.owner_wait_s));
+      t.PerCallMs(t.usage.owner_wait_s), t.usage.owner_switches / t.calls());
   if (flags.dials > 0) {
     const Tally& d1 = o.dial_one;
     const Tally& dp = o.dial_parallel;
@@ -277,13 +290,15 @@ void PrintOwner(const Owner& o, const Flags& flags) {
       "lat_client_cpu_ms=%.4f lat_owner_cpu_ms=%.4f lat_owner_wait_ms=%.4f "
       "lat_client_wait_ms=%.4f tput_qps=%.1f tput_min_qps=%.1f tput_max_qps=%.1f tput_runs=%zu "
       "tput_p50_ms=%.4f tput_p99_ms=%.4f tput_client_cpu_ms=%.4f tput_owner_cpu_ms=%.4f "
-      "tput_owner_wait_ms=%.4f tput_client_wait_ms=%.4f",
+      "tput_owner_wait_ms=%.4f tput_client_wait_ms=%.4f lat_owner_switches=%.2f "
+      "tput_owner_switches=%.2f",
       o.spec.name.c_str(), o.spec.secured ? 1 : 0, ls.runs, ls.p50, ls.p99, ls.mean,
       l.PerCallMs(l.usage.client_cpu_s), l.PerCallMs(l.usage.owner_cpu_s),
       l.PerCallMs(l.usage.owner_wait_s), l.PerCallMs(l.usage.client_wait_s), t.rate(), *min_rate,
       *max_rate, ts.runs, ts.p50, ts.p99, t.PerCallMs(t.usage.client_cpu_s),
       t.PerCallMs(t.usage.owner_cpu_s), t.PerCallMs(t.usage.owner_wait_s),
-      t.PerCallMs(t.usage.client_wait_s));
+      t.PerCallMs(t.usage.client_wait_s), l.usage.owner_switches / l.calls(),
+      t.usage.owner_switches / t.calls());
   if (flags.dials > 0) {
     const Tally& d1 = o.dial_one;
     const Tally& dp = o.dial_parallel;
@@ -351,27 +366,35 @@ int Run(const Flags& flags) {
     }
   }
 
+  // Each round visits the owners `passes` times, starting one owner later each time.
   const size_t n = owners.size();
-  auto each_round = [&](const char* what, auto&& block) -> absl::Status {
+  auto each_round = [&](const char* what, int passes, auto&& block) -> absl::Status {
     for (int round = 0; round < flags.rounds; ++round) {
-      for (size_t k = 0; k < n; ++k) {
-        Owner& o = owners[(k + round) % n];
-        absl::Status s = block(o);
-        if (!s.ok()) {
-          return absl::Status(s.code(), absl::StrCat(o.spec.name, ", ", what, ", round ", round + 1,
-                                                     ": ", s.message()));
+      for (int pass = 0; pass < passes; ++pass) {
+        for (size_t k = 0; k < n; ++k) {
+          Owner& o = owners[(k + round * passes + pass) % n];
+          absl::Status s = block(o, pass);
+          if (!s.ok()) {
+            return absl::Status(s.code(), absl::StrCat(o.spec.name, ", ", what, ", round ",
+                                                       round + 1, ": ", s.message()));
+          }
         }
       }
     }
     return absl::OkStatus();
   };
-  absl::Status s =
-      each_round("latency", [&](Owner& o) { return LatencyBlock(o, flags, io.waitScope); });
+  // Latency: each round's queries in blocks of --latency-block, the owners taking turns.
+  const int block = std::min(flags.latency_block, flags.latency_queries);
+  const int passes = (flags.latency_queries + block - 1) / block;
+  absl::Status s = each_round("latency", passes, [&](Owner& o, int pass) {
+    return LatencyBlock(o, std::min(block, flags.latency_queries - pass * block), io.waitScope);
+  });
   if (s.ok()) {
-    s = each_round("throughput", [&](Owner& o) { return ThroughputBlock(o, flags, io.waitScope); });
+    s = each_round("throughput", 1,
+                   [&](Owner& o, int) { return ThroughputBlock(o, flags, io.waitScope); });
   }
   if (s.ok() && flags.dials > 0) {
-    s = each_round("connections", [&](Owner& o) {
+    s = each_round("connections", 1, [&](Owner& o, int) {
       absl::Status one = DialBlock(o, 1, flags.dials, &o.dial_one, io.waitScope);
       if (!one.ok()) return one;
       return DialBlock(o, flags.parallel_dials, flags.dials, &o.dial_parallel, io.waitScope);
@@ -398,6 +421,9 @@ int main(int argc, char** argv) {
   app.add_option("--year", flags.year, "the calendar year queried")->capture_default_str();
   app.add_option("--rounds", flags.rounds)->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("--latency-queries", flags.latency_queries, "per owner and round")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--latency-block", flags.latency_block, "queries an owner gets in a row")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   app.add_option("--warmup", flags.warmup, "untimed queries per connection first")

@@ -3,7 +3,7 @@
 # cost of policy and audit. Figures and how to read them: docs/BENCHMARKS.md.
 #
 #   tools/bench/partner_bench.sh [--records N] [--rounds N] [--latency-queries N]
-#       [--throughput-seconds S] [--in-flight N] [--connections N] [--dials N]
+#       [--latency-block N] [--throughput-seconds S] [--in-flight N] [--connections N] [--dials N]
 #       [--phase-iterations N] [--decisions N] [--scratch DIR] [--perf DIR]
 #
 # Builds with `bazel build -c opt`, generates a year of plant data (default 10,000,000
@@ -37,12 +37,13 @@ cd "$(dirname "$SCRIPT")/../.."
 
 COMMAND="tools/bench/partner_bench.sh $*"
 RECORDS=10000000
-ROUNDS=5
-LATENCY_QUERIES=200
-THROUGHPUT_SECONDS=2
+ROUNDS=10
+LATENCY_QUERIES=100
+LATENCY_BLOCK=20
+THROUGHPUT_SECONDS=1
 IN_FLIGHT=32
 CONNECTIONS=4
-DIALS=100
+DIALS=50
 PHASE_ITERATIONS=300
 DECISIONS=200000
 SCRATCH_PARENT=${TMPDIR:-/tmp}
@@ -53,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --records) RECORDS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --latency-queries) LATENCY_QUERIES=$2; shift 2 ;;
+    --latency-block) LATENCY_BLOCK=$2; shift 2 ;;
     --throughput-seconds) THROUGHPUT_SECONDS=$2; shift 2 ;;
     --in-flight) IN_FLIGHT=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
@@ -65,9 +67,12 @@ while [[ $# -gt 0 ]]; do
     *) echo "partner_bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
-for n in "$RECORDS" "$ROUNDS" "$LATENCY_QUERIES" "$THROUGHPUT_SECONDS" "$IN_FLIGHT" \
-  "$CONNECTIONS" "$PHASE_ITERATIONS" "$DECISIONS"; do
-  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "partner_bench.sh: '$n' is not a positive integer" >&2; exit 2; }
+for n in "$RECORDS" "$ROUNDS" "$LATENCY_QUERIES" "$LATENCY_BLOCK" "$THROUGHPUT_SECONDS" \
+  "$IN_FLIGHT" "$CONNECTIONS" "$PHASE_ITERATIONS" "$DECISIONS"; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || {
+    echo "partner_bench.sh: '$n' is not a positive integer" >&2
+    exit 2
+  }
 done
 [[ $DIALS =~ ^[0-9]+$ ]] || { echo "partner_bench.sh: '$DIALS' is not a number" >&2; exit 2; }
 
@@ -137,7 +142,9 @@ value() {
 }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(load); commit $(git describe --always --dirty 2>/dev/null || echo '?')"
+commit() { git describe --always --dirty 2>/dev/null || echo '?'; }
+echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
+  "load average $(load); commit $(commit)"
 
 # ---- Data: issue 2's plant, 9 series per line, 5-minute readings for 2025. ----
 PER_LINE_YEAR=$((9 * 105120))
@@ -231,8 +238,9 @@ awk 'BEGIN {
 echo "== owners: cairnd on allow, policy, allow-nosync, policy-nosync; clear_query_server on clear"
 for name in allow policy allow-nosync policy-nosync; do start_cairnd "$name"; done
 for name in policy policy-nosync; do
-  "$CAIRNCTL" --data-dir "$WORK/$name" policy apply "$POLICY" >"$WORK/$name/applied.txt"
-  echo "   $name: $(head -1 "$WORK/$name/applied.txt")"
+  "$CAIRNCTL" --data-dir "$WORK/$name" policy apply "$POLICY" >"$WORK/$name/applied.txt" 2>&1
+  echo "   $name: $(grep -m1 '^applied' "$WORK/$name/applied.txt")" \
+    "($(grep -c 'is not registered' "$WORK/$name/applied.txt") warnings: unregistered partners)"
 done
 "$BIN/tools/bench/clear_query_server" --data-dir "$WORK/clear" >"$WORK/clear/server.out" 2>&1 &
 PID[clear]=$!
@@ -251,9 +259,11 @@ for name in allow policy allow-nosync policy-nosync; do
 done
 SPECS+=(--target "clear=clear,${ENDPOINT[clear]},${PID[clear]}")
 LOAD_BEFORE=$(load)
-echo "== partner_bench --rounds $ROUNDS --latency-queries $LATENCY_QUERIES" \
-  "--throughput-seconds $THROUGHPUT_SECONDS --in-flight $IN_FLIGHT --connections $CONNECTIONS" \
-  "--dials $DIALS (load average $LOAD_BEFORE)"
+BENCH_FLAGS=(--rounds "$ROUNDS" --latency-queries "$LATENCY_QUERIES"
+  --latency-block "$LATENCY_BLOCK" --throughput-seconds "$THROUGHPUT_SECONDS"
+  --in-flight "$IN_FLIGHT" --connections "$CONNECTIONS"
+  --dials "$DIALS")
+echo "== partner_bench ${BENCH_FLAGS[*]} (load average $LOAD_BEFORE)"
 B=$WORK/partner_bench.txt
 if [[ -n $PERF_DIR ]]; then
   mkdir -p "$PERF_DIR"
@@ -261,15 +271,20 @@ if [[ -n $PERF_DIR ]]; then
     >"$PERF_DIR/allow.perf.log" 2>&1 &
   PERF_PID=$!
 fi
-run_to "$B" "$BIN/tools/bench/partner_bench" --me "$ME" "${SPECS[@]}" --rounds "$ROUNDS" \
-  --latency-queries "$LATENCY_QUERIES" --throughput-seconds "$THROUGHPUT_SECONDS" \
-  --in-flight "$IN_FLIGHT" --connections "$CONNECTIONS" --dials "$DIALS"
+run_to "$B" "$BIN/tools/bench/partner_bench" --me "$ME" "${SPECS[@]}" "${BENCH_FLAGS[@]}"
 LOAD_AFTER=$(load)
 if [[ -n $PERF_DIR ]]; then
   stop_perf
-  perf report -i "$PERF_DIR/allow.perf.data" --stdio --no-children --sort comm,dso,sym \
-    --percent-limit 0.3 -g none >"$PERF_DIR/allow.report.txt" 2>/dev/null || true
-  echo "   perf profile of the 'allow' owner: $PERF_DIR/allow.report.txt"
+  # Threads by id: the main thread (the event loop, TLS and RPC) has the process's id; the
+  # daemon starts RocksDB's threads (named), then the writer, then the readers.
+  for task in /proc/"${PID[allow]}"/task/*; do
+    echo "$(basename "$task") $(cat "$task/comm")"
+  done >"$PERF_DIR/allow.threads.txt"
+  for sort in dso pid dso,sym; do
+    perf report -i "$PERF_DIR/allow.perf.data" --stdio --no-children --sort "$sort" \
+      --percent-limit 0.3 -g none >"$PERF_DIR/allow.report.${sort/,/-}.txt" 2>/dev/null || true
+  done
+  echo "   perf profile of the 'allow' owner: $PERF_DIR/allow.report.*.txt, allow.threads.txt"
 fi
 for name in allow policy; do  # every request was audited: the chain holds one entry per call
   "$CAIRNCTL" --data-dir "$WORK/$name" audit verify >"$WORK/$name/verify.txt"
@@ -291,78 +306,95 @@ echo "== policy_bench $DECISIONS"
 run_to "$WORK/policy_bench.txt" "$BIN/tools/bench/policy_bench" "$DECISIONS"
 
 # ---- Summary. ----
-t() { value "$2" "$B" "target=$1 "; }  # t OWNER KEY
-P=$WORK/phases
+t() { value "$2" "$B" "target=$1 "; }         # t OWNER KEY: from partner_bench
+ph() { value "$2" "$WORK/phases_$1.txt" "$3"; }  # ph COPY KEY SELECTOR: from partner_phases
+pb() { value "$1" "$WORK/policy_bench.txt" "case=$2 "; }  # pb KEY CASE: from policy_bench
 verdict() { if [[ $(calc "$1") == 1 ]]; then echo "met"; else echo "MISSED"; fi; }
-row() { printf '%-58s %-46s %-10s %s\n' "$@"; }
-ratio() { printf '%.2f' "$(calc "$1 / $2")"; }
-# cpu OWNER KIND: requester + owner CPU per call (KIND lat or tput)
-cpu() { calc "$(t "$1" "$2_client_cpu_ms") + $(t "$1" "$2_owner_cpu_ms")"; }
+row() { printf '%-50s %-50s %-12s %s\n' "$@"; }
+f() { printf "$@"; }  # shorthand for the figure column
+r() { printf '%.2f' "$(calc "$1 / $2")"; }  # r A B: the ratio A / B
+both() { calc "$(t "$1" "$2_client_cpu_ms") + $(t "$1" "$2_owner_cpu_ms")"; }  # both OWNER lat|tput
+cpu_row() {  # cpu_row OWNER lat|tput: the CPU and scheduling detail of one kind of block
+  row "  CPU per answer: requester + owner" "$(f '%.3f + %.3f ms' "$(t "$1" "$2_client_cpu_ms")" \
+    "$(t "$1" "$2_owner_cpu_ms")")" "" ""
+  row "  owner: waited for a CPU; context switches" "$(f '%.3f ms; %.1f per answer' \
+    "$(t "$1" "$2_owner_wait_ms")" "$(t "$1" "$2_owner_switches")")" "" ""
+}
+P50=$(t allow lat_p50_ms)
+P99=$(t allow lat_p99_ms)
+QPS=$(t allow tput_qps)
+R_LAT=$(r "$P50" "$(t clear lat_p50_ms)")
+R_TPUT=$(r "$(t clear tput_qps)" "$QPS")
 echo
-echo "== Summary of $COMMAND ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git describe --always --dirty 2>/dev/null || echo '?'))"
-echo "   $N records; query: sum(energy) over 2025 by month and product; $(nproc) shared CPUs;" \
+echo "== Summary of $COMMAND ($(date -u +%Y-%m-%dT%H:%MZ), commit $(commit))"
+echo "   $N records; sum(energy) over 2025 by month and product (48 groups);" \
+  "$(nproc) shared CPUs;" \
   "load average before / after partner_bench: $LOAD_BEFORE / $LOAD_AFTER"
-row "Issue 3 (owner 'allow': mutual TLS, signed, sealed, audited)" "figure" "target" "verdict"
-row "round trip, one at a time, p50 / p99" \
-  "$(printf '%.3f / %.3f ms' "$(t allow lat_p50_ms)" "$(t allow lat_p99_ms)")" "< 1 / < 5 ms" \
-  "$(verdict "$(t allow lat_p50_ms) < 1") / $(verdict "$(t allow lat_p99_ms) < 5")"
-row "  CPU per call: requester / owner; owner waited" "$(printf '%.3f / %.3f ms; %.3f ms' \
-  "$(t allow lat_client_cpu_ms)" "$(t allow lat_owner_cpu_ms)" "$(t allow lat_owner_wait_ms)")" "" ""
-row "throughput, $IN_FLIGHT in flight over $CONNECTIONS connections" \
-  "$(printf '%.0f answers/s (rounds %.0f..%.0f)' "$(t allow tput_qps)" "$(t allow tput_min_qps)" \
-  "$(t allow tput_max_qps)")" ">= 2000/s" "$(verdict "$(t allow tput_qps) >= 2000")"
-row "  latency under that load, p50 / p99" \
-  "$(printf '%.3f / %.3f ms' "$(t allow tput_p50_ms)" "$(t allow tput_p99_ms)")" "" ""
-row "  CPU per answer: requester / owner; owner waited" "$(printf '%.3f / %.3f ms; %.3f ms' \
-  "$(t allow tput_client_cpu_ms)" "$(t allow tput_owner_cpu_ms)" "$(t allow tput_owner_wait_ms)")" "" ""
-row "clear baseline: round trip p50 / p99" \
-  "$(printf '%.3f / %.3f ms' "$(t clear lat_p50_ms)" "$(t clear lat_p99_ms)")" "" ""
-row "  throughput; CPU per answer requester / owner" "$(printf '%.0f answers/s; %.3f / %.3f ms' \
-  "$(t clear tput_qps)" "$(t clear tput_client_cpu_ms)" "$(t clear tput_owner_cpu_ms)")" "" ""
-R_LAT=$(ratio "$(t allow lat_p50_ms)" "$(t clear lat_p50_ms)")
-R_TPUT=$(ratio "$(t clear tput_qps)" "$(t allow tput_qps)")
+row "Issue 3, owner 'allow' (TLS, signed, sealed, audited)" "figure" "target" "verdict"
+row "round trip one at a time, p50 / p99" "$(f '%.3f / %.3f ms' "$P50" "$P99")" "< 1 / < 5 ms" \
+  "$(verdict "$P50 < 1") / $(verdict "$P99 < 5")"
+cpu_row allow lat
+row "$IN_FLIGHT in flight over $CONNECTIONS connections" "$(f '%.0f answers/s (rounds %.0f..%.0f)' \
+  "$QPS" "$(t allow tput_min_qps)" "$(t allow tput_max_qps)")" ">= 2000/s" \
+  "$(verdict "$QPS >= 2000")"
+row "  latency p50 / p99" \
+  "$(f '%.3f / %.3f ms' "$(t allow tput_p50_ms)" "$(t allow tput_p99_ms)")" "" ""
+cpu_row allow tput
+row "  estimate: 2 CPUs / CPU per answer" "$(f '%.0f answers/s at most on this machine' \
+  "$(calc "2000 / $(both allow tput)")")" "" ""
+row "clear baseline: one at a time p50 / p99" \
+  "$(f '%.3f / %.3f ms' "$(t clear lat_p50_ms)" "$(t clear lat_p99_ms)")" "" ""
+cpu_row clear lat
+row "  $IN_FLIGHT in flight" "$(f '%.0f answers/s' "$(t clear tput_qps)")" "" ""
+cpu_row clear tput
 row "secured / clear: round trip p50" "$R_LAT" "<= 2" "$(verdict "$R_LAT <= 2")"
-row "secured / clear: time per answer at $IN_FLIGHT in flight" "$R_TPUT" "<= 2" \
+row "secured / clear: time per answer, $IN_FLIGHT in flight" "$R_TPUT" "<= 2" \
   "$(verdict "$R_TPUT <= 2")"
-row "secured / clear: CPU per answer (both sides), one / loaded" "$(printf '%s / %s' \
-  "$(ratio "$(cpu allow lat)" "$(cpu clear lat)")" "$(ratio "$(cpu allow tput)" "$(cpu clear tput)")")" "" ""
+row "secured / clear: CPU per answer, one / loaded" \
+  "$(f '%s / %s' "$(r "$(both allow lat)" "$(both clear lat)")" \
+    "$(r "$(both allow tput)" "$(both clear tput)")")" "" ""
 if ((DIALS > 0)); then
-  row "new mutually authenticated connections" "$(printf '%.0f/s one at a time, %.0f/s 8 at once' \
+  row "new mutually authenticated connections" "$(f '%.0f/s one at a time, %.0f/s 8 at once' \
     "$(t allow dial_one_per_s)" "$(t allow dial_par_per_s)")" "report" ""
-  row "  CPU per connection: requester / owner" "$(printf '%.3f / %.3f ms' \
+  row "  CPU per connection: requester + owner" "$(f '%.3f + %.3f ms' \
     "$(t allow dial_client_cpu_ms)" "$(t allow dial_owner_cpu_ms)")" "" ""
-  row "  clear TCP + RPC bootstrap, for scale" "$(printf '%.0f/s one at a time, %.0f/s 8 at once' \
+  row "  clear TCP and RPC bootstrap, for scale" "$(f '%.0f/s one at a time, %.0f/s 8 at once' \
     "$(t clear dial_one_per_s)" "$(t clear dial_par_per_s)")" "" ""
 fi
-row "diagnostic, sync = false ('allow-nosync'): p50 / p99" "$(printf '%.3f / %.3f ms' \
-  "$(t allow-nosync lat_p50_ms)" "$(t allow-nosync lat_p99_ms)")" "" ""
-row "  throughput; secured / clear p50, per answer" "$(printf '%.0f answers/s; %s, %s' \
-  "$(t allow-nosync tput_qps)" "$(ratio "$(t allow-nosync lat_p50_ms)" "$(t clear lat_p50_ms)")" \
-  "$(ratio "$(t clear tput_qps)" "$(t allow-nosync tput_qps)")")" "" ""
-row "  CPU per answer loaded: requester / owner" "$(printf '%.3f / %.3f ms' \
-  "$(t allow-nosync tput_client_cpu_ms)" "$(t allow-nosync tput_owner_cpu_ms)")" "" ""
-row "synced RocksDB write: 1 entry / 32 entries in one batch" "$(printf '%.3f / %.3f ms' \
-  "$(value one_ms "${P}_allow.txt" fsync)" "$(value batch32_ms "${P}_allow.txt" fsync)")" "" ""
+row "diagnostic, sync = false: p50 / p99" "$(f '%.3f / %.3f ms' "$(t allow-nosync lat_p50_ms)" \
+  "$(t allow-nosync lat_p99_ms)")" "" ""
+row "  $IN_FLIGHT in flight; CPU per answer" "$(f '%.0f answers/s; %.3f + %.3f ms' \
+  "$(t allow-nosync tput_qps)" "$(t allow-nosync tput_client_cpu_ms)" \
+  "$(t allow-nosync tput_owner_cpu_ms)")" "" ""
+row "synced RocksDB write: 1 entry / 32 in one batch" "$(f '%.3f / %.3f ms' \
+  "$(ph allow one_ms fsync)" "$(ph allow batch32_ms fsync)")" "" ""
 echo
 row "Issue 4" "figure" "target" "verdict"
-row "Decide() with 1,000 grants: median (p99; CPU/call)" "$(printf '%.2f us (%.2f; %.2f) random, %.2f us (%.2f; %.2f) busy' \
-  "$(value median_us "$WORK/policy_bench.txt" case=random)" "$(value p99_us "$WORK/policy_bench.txt" case=random)" \
-  "$(value cpu_us "$WORK/policy_bench.txt" case=random)" "$(value median_us "$WORK/policy_bench.txt" case=busy)" \
-  "$(value p99_us "$WORK/policy_bench.txt" case=busy)" "$(value cpu_us "$WORK/policy_bench.txt" case=busy)")" "< 20 us" \
-  "$(verdict "$(value median_us "$WORK/policy_bench.txt" case=random) < 20 && $(value median_us "$WORK/policy_bench.txt" case=busy) < 20")"
+row "Decide(), 1,000 grants: median (p99; CPU)" "$(f '%.2f us (%.2f; %.2f) random partners' \
+  "$(pb median_us random)" "$(pb p99_us random)" "$(pb cpu_us random)")" "< 20 us" \
+  "$(verdict "$(pb median_us random) < 20")"
+row "" "$(f '%.2f us (%.2f; %.2f) partner with 100 grants' "$(pb median_us busy)" \
+  "$(pb p99_us busy)" "$(pb cpu_us busy)")" "< 20 us" "$(verdict "$(pb median_us busy) < 20")"
 for pair in "allow policy" "allow-nosync policy-nosync"; do
   read -r a p <<<"$pair"
-  row "$p / $a: round trip p50; throughput; owner CPU" "$(printf '%s (%.3f / %.3f ms); %s; %s' \
-    "$(ratio "$(t "$p" lat_p50_ms)" "$(t "$a" lat_p50_ms)")" "$(t "$p" lat_p50_ms)" "$(t "$a" lat_p50_ms)" \
-    "$(ratio "$(t "$p" tput_qps)" "$(t "$a" tput_qps)")" \
-    "$(ratio "$(t "$p" tput_owner_cpu_ms)" "$(t "$a" tput_owner_cpu_ms)")")" "report" ""
+  row "$p / $a, same run:" "" "" ""
+  row "  round trip p50" "$(f '%s (%.3f / %.3f ms)' \
+    "$(r "$(t "$p" lat_p50_ms)" "$(t "$a" lat_p50_ms)")" "$(t "$p" lat_p50_ms)" \
+    "$(t "$a" lat_p50_ms)")" "report" ""
+  row "  time per answer, $IN_FLIGHT in flight" "$(f '%s (%.0f / %.0f answers/s)' \
+    "$(r "$(t "$a" tput_qps)" "$(t "$p" tput_qps)")" "$(t "$a" tput_qps)" "$(t "$p" tput_qps)")" \
+    "report" ""
+  row "  owner CPU per answer, one / loaded" "$(f '%s / %s' \
+    "$(r "$(t "$p" lat_owner_cpu_ms)" "$(t "$a" lat_owner_cpu_ms)")" \
+    "$(r "$(t "$p" tput_owner_cpu_ms)" "$(t "$a" tput_owner_cpu_ms)")")" "report" ""
 done
-for name in allow policy; do
-  f=${P}_$name.txt
-  row "owner's steps in one process ($name copy), ms" "$(printf 'wall %.3f, CPU %.3f; before issue 4: %.3f, %.3f' \
-    "$(value owner_now_wall_mean_ms "$f" sums)" "$(value owner_now_cpu_ms "$f" sums)" \
-    "$(value owner_pre4_wall_mean_ms "$f" sums)" "$(value owner_pre4_cpu_ms "$f" sums)")" "" ""
-  row "  issue 4 / before: wall mean; CPU" "$(printf '%s; %s' \
-    "$(ratio "$(value owner_now_wall_mean_ms "$f" sums)" "$(value owner_pre4_wall_mean_ms "$f" sums)")" \
-    "$(ratio "$(value owner_now_cpu_ms "$f" sums)" "$(value owner_pre4_cpu_ms "$f" sums)")")" "report" ""
+for copy in allow policy; do
+  row "owner's steps in one process, $copy copy:" "" "" ""
+  row "  issue 4 / before issue 4, wall mean" "$(f '%s (%.3f / %.3f ms)' \
+    "$(r "$(ph $copy owner_now_wall_mean_ms sums)" "$(ph $copy owner_pre4_wall_mean_ms sums)")" \
+    "$(ph $copy owner_now_wall_mean_ms sums)" "$(ph $copy owner_pre4_wall_mean_ms sums)")" \
+    "report" ""
+  row "  issue 4 / before issue 4, CPU" "$(f '%s (%.3f / %.3f ms)' \
+    "$(r "$(ph $copy owner_now_cpu_ms sums)" "$(ph $copy owner_pre4_cpu_ms sums)")" \
+    "$(ph $copy owner_now_cpu_ms sums)" "$(ph $copy owner_pre4_cpu_ms sums)")" "report" ""
 done

@@ -121,17 +121,14 @@ int Fail(absl::string_view what, const absl::Status& status) {
     if (!s_.ok()) return Fail(what, s_); \
   } while (0)
 
-// The owner's attestation, as daemon/partner_service.cc builds it (step 5).
-absl::StatusOr<std::string> AttestAndSeal(const ParticipantIdentity& owner,
-                                          const std::string& owner_name,
-                                          const QueryRequestInfo& info, const QueryResult& result,
-                                          const Protection& protection) {
+// The owner's signed attestation, as daemon/partner_service.cc builds it (its step 5).
+absl::StatusOr<SignedBytes> Attest(const ParticipantIdentity& owner, const std::string& owner_name,
+                                   const QueryRequestInfo& info, const QueryResult& result,
+                                   const Protection& protection) {
   AttestationInfo attestation{info.query,  result,         owner.identity.public_key(),
                               owner_name,  info.requester, info.hash,
                               NowMicros(), protection};
-  absl::StatusOr<SignedBytes> signed_result = SignAttestation(owner.identity, attestation);
-  if (!signed_result.ok()) return signed_result.status();
-  return Seal(info.requester, EncodeSignedResult(*signed_result));
+  return SignAttestation(owner.identity, attestation);
 }
 
 // `writes` synced writes of `entries` audit-sized values each into `db`'s audit family: the
@@ -199,17 +196,18 @@ int Run(const Flags& flags) {
       return SignQueryRequest(me->identity, owner_key, query, NowMicros());
     });
     PHASES_CHECK(request.status(), "sign");
-    absl::StatusOr<QueryRequestInfo> info = steps.Time(
-        "envelope: open, check, validate", &total, [&]() -> absl::StatusOr<QueryRequestInfo> {
-          absl::StatusOr<QueryRequestInfo> info = OpenQueryRequest(*request);
-          if (!info.ok()) return info;
+    absl::StatusOr<QueryRequestInfo> info =
+        steps.Time("envelope open: decode, verify signature", &total,
+                   [&] { return OpenQueryRequest(*request); });
+    PHASES_CHECK(info.status(), "envelope");
+    absl::Status checked =
+        steps.Time("envelope check: keys, age, query", &total, [&]() -> absl::Status {
           absl::Status s = PartnerService::CheckEnvelope(*info, me->identity.public_key(),
                                                          owner_key, NowMicros(), max_age);
           if (s.ok()) s = ValidateQuery(info->query, records.Metrics());
-          if (!s.ok()) return s;
-          return info;
+          return s;
         });
-    PHASES_CHECK(info.status(), "envelope");
+    PHASES_CHECK(checked, "envelope check");
     PartnerRequest partner_request{*partner, *info, request->signature};
     absl::StatusOr<Verdict> verdict = steps.Time(
         "decide: replay, policy", &total, [&] { return d.Decide(partner_request, NowMicros()); });
@@ -228,10 +226,14 @@ int Run(const Flags& flags) {
     protection.suppressed_groups = release->suppressed_groups;
     protection.noise = release->noise;
     protection.audit_receipt = receipt->hash;
-    absl::StatusOr<std::string> sealed = steps.Time("attest and seal", &total, [&] {
-      return AttestAndSeal(*owner, config->name, *info, release->result, protection);
+    absl::StatusOr<SignedBytes> attested = steps.Time("attest: sign the result", &total, [&] {
+      return Attest(*owner, config->name, *info, release->result, protection);
     });
-    PHASES_CHECK(sealed.status(), "attest");
+    PHASES_CHECK(attested.status(), "attest");
+    absl::StatusOr<std::string> sealed = steps.Time("seal: to the requester's key", &total, [&] {
+      return Seal(info->requester, EncodeSignedResult(*attested));
+    });
+    PHASES_CHECK(sealed.status(), "seal");
     absl::StatusOr<VerifiedAnswer> verified =
         steps.Time("answer: open, verify (requester)", nullptr,
                    [&] { return OpenAnswer(me->identity, owner_key, *request, *sealed); });
@@ -274,9 +276,13 @@ int Run(const Flags& flags) {
     absl::StatusOr<QueryResult> result4 =
         steps.Time("pre-4 execute", &total, [&] { return ExecuteQuery(records, info4->query); });
     PHASES_CHECK(result4.status(), "pre-4 execute");
-    absl::StatusOr<std::string> sealed4 = steps.Time("pre-4 sign and seal", &total, [&] {
-      return AttestAndSeal(*owner, config->name, *info4, *result4, Protection());
-    });
+    absl::StatusOr<std::string> sealed4 =
+        steps.Time("pre-4 sign and seal", &total, [&]() -> absl::StatusOr<std::string> {
+          absl::StatusOr<SignedBytes> attested =
+              Attest(*owner, config->name, *info4, *result4, Protection());
+          if (!attested.ok()) return attested.status();
+          return Seal(info4->requester, EncodeSignedResult(*attested));
+        });
     PHASES_CHECK(sealed4.status(), "pre-4 seal");
     before_wall.push_back(total.first);
     before_cpu.push_back(total.second);

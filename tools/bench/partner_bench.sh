@@ -24,7 +24,7 @@
 #      and new connections per second; CPU of the requester and of each owner per call;
 #   2. partner_phases (owners stopped), on the allow and policy copies: each step of the
 #      partner path timed in one process, beside the pre-issue-4 path and the baseline's work,
-#      and a synced-write probe (1 entry vs 32 in one batch);
+#      the cryptographic primitives alone, and a synced-write probe (1 entry vs 32 in one batch);
 #   3. policy_bench: Decide() with 1,000 grants.
 # --perf DIR (a diagnostic; its run's figures are disturbed by the profiler): `perf record -g`
 # of the 'allow' owner during partner_bench, and `perf report` of it, kept in DIR.
@@ -368,6 +368,11 @@ row "  $IN_FLIGHT in flight; CPU per answer" "$(f '%.0f answers/s; %.3f + %.3f m
   "$(t allow-nosync tput_owner_cpu_ms)")" "" ""
 row "synced RocksDB write: 1 entry / 32 in one batch" "$(f '%.3f / %.3f ms' \
   "$(ph allow one_ms fsync)" "$(ph allow batch32_ms fsync)")" "" ""
+pr() { ph allow cpu_us "primitive=$1 "; }  # pr NAME: CPU per call of a crypto primitive
+row "crypto per call: key point check; sign; verify" "$(f '%.1f; %.1f; %.1f us' \
+  "$(pr point_check)" "$(pr sign)" "$(pr verify)")" "" ""
+row "  Ed25519 -> X25519 key; seal; open the answer" "$(f '%.1f; %.1f; %.1f us' \
+  "$(pr ed_to_x25519)" "$(pr seal)" "$(pr open)")" "" ""
 echo
 row "Issue 4" "figure" "target" "verdict"
 row "Decide(), 1,000 grants: median (p99; CPU)" "$(f '%.2f us (%.2f; %.2f) random partners' \

@@ -21,13 +21,18 @@
 // Also timed: one hop of cairnd's kind (daemon/worker_thread.h: from an event loop to a worker
 // thread and back, with nothing to do), whose wall and CPU (both threads) the steps above leave
 // out; the partner path takes five per query, the pre-issue-4 path took three, the baseline
-// one. --fsync-probe DIR (a new directory) also times synced RocksDB writes of one audit-sized
-// entry against 32 in one batch, with the owner's options, in a scratch database there: the
-// cost a group commit would share.
+// one. Then the cryptographic primitives the steps are made of, each alone on this thread
+// (CPU per call): Ed25519 public-key parsing with its prime-order point check
+// (PublicKey::FromBytes, done for each key a request or answer carries), Sign and Verify of a
+// request-sized message, the Ed25519-to-X25519 key conversion Seal and Open begin with, and
+// Seal and Open of the real signed result. --fsync-probe DIR (a new directory) also times
+// synced RocksDB writes of one audit-sized entry against 32 in one batch, with the owner's
+// options, in a scratch database there: the cost a group commit would share.
 // Prints a table and "RESULT step=NAME ..." lines. Single-threaded.
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/async.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -42,7 +47,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/csprng.h"
+#include "crypto/public_key.h"
 #include "crypto/sealing.h"
+#include "crypto/signing.h"
 #include "daemon/config.h"
 #include "daemon/data_dir.h"
 #include "daemon/disclosure.h"
@@ -188,6 +195,7 @@ int Run(const Flags& flags) {
   StepTimes steps;
   std::vector<double> now_wall, now_cpu, before_wall, before_cpu, clear_wall, clear_cpu;
   std::optional<std::vector<GroupedSum>> answer;
+  std::string request_payload, signed_result;  // the last ones, for the primitives below
 
   for (int i = 0; i < flags.iterations; ++i) {
     // ---- Issue 4, as this build's cairnd runs it.
@@ -196,6 +204,7 @@ int Run(const Flags& flags) {
       return SignQueryRequest(me->identity, owner_key, query, NowMicros());
     });
     PHASES_CHECK(request.status(), "sign");
+    request_payload = request->payload;
     absl::StatusOr<QueryRequestInfo> info =
         steps.Time("envelope open: decode, verify signature", &total,
                    [&] { return OpenQueryRequest(*request); });
@@ -230,6 +239,7 @@ int Run(const Flags& flags) {
       return Attest(*owner, config->name, *info, release->result, protection);
     });
     PHASES_CHECK(attested.status(), "attest");
+    signed_result = EncodeSignedResult(*attested);
     absl::StatusOr<std::string> sealed = steps.Time("seal: to the requester's key", &total, [&] {
       return Seal(info->requester, EncodeSignedResult(*attested));
     });
@@ -353,6 +363,45 @@ int Run(const Flags& flags) {
                 "hop: event loop -> worker -> back", w.p50, w.mean, cpu_ms);
     std::printf("RESULT step=hop wall_p50_ms=%.4f wall_mean_ms=%.4f cpu_mean_ms=%.4f\n", w.p50,
                 w.mean, cpu_ms);
+  }
+
+  {
+    // The primitives, each timed over a fixed number of calls on this thread's CPU clock.
+    constexpr int kCalls = 2000;
+    const std::string message = request_payload;
+    const Signature signature = Sign(me->identity, message);
+    absl::StatusOr<std::string> sealed = Seal(me->identity.public_key(), signed_result);
+    PHASES_CHECK(sealed.status(), "seal");
+    const std::string key_bytes(owner_key.AsStringView());
+    absl::Status failed;
+    auto time_us = [&](const char* key, const char* label, auto&& call) {
+      const double c0 = ThreadCpuSeconds();
+      for (int i = 0; i < kCalls && failed.ok(); ++i) failed = call();
+      const double us = (ThreadCpuSeconds() - c0) * 1e6 / kCalls;
+      std::printf("%-62s %6.1f us CPU per call\n", label, us);
+      std::printf("RESULT primitive=%s cpu_us=%.2f\n", key, us);
+    };
+    std::printf("cryptographic primitives (%d calls each):\n", kCalls);
+    time_us("point_check", "  Ed25519 key parse with point check (PublicKey::FromBytes)",
+            [&] { return PublicKey::FromBytes(key_bytes).status(); });
+    time_us("sign", absl::StrCat("  Sign, ", message.size(), " B (the request)").c_str(), [&] {
+      return Sign(me->identity, message) == signature ? absl::OkStatus()
+                                                      : absl::InternalError("sign");
+    });
+    time_us("verify", absl::StrCat("  Verify, ", message.size(), " B").c_str(),
+            [&] { return Verify(me->identity.public_key(), message, signature); });
+    time_us("ed_to_x25519", "  Ed25519 -> X25519 public key (Seal and Open begin with it)", [&] {
+      unsigned char x[crypto_scalarmult_curve25519_BYTES];
+      return crypto_sign_ed25519_pk_to_curve25519(
+                 x, reinterpret_cast<const unsigned char*>(key_bytes.data())) == 0
+                 ? absl::OkStatus()
+                 : absl::InternalError("ed25519 to x25519");
+    });
+    time_us("seal",
+            absl::StrCat("  Seal, ", signed_result.size(), " B (the signed answer)").c_str(),
+            [&] { return Seal(me->identity.public_key(), signed_result).status(); });
+    time_us("open", "  Open, the same", [&] { return Open(me->identity, *sealed).status(); });
+    PHASES_CHECK(failed, "primitives");
   }
 
   if (!flags.fsync_probe.empty()) {

@@ -1,5 +1,6 @@
 #include "tools/bench/measure.h"
 
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,29 @@ double ClockSeconds(clockid_t clock) {
 double NearestRank(const std::vector<double>& sorted, double fraction) {
   size_t rank = static_cast<size_t>(std::ceil(fraction * static_cast<double>(sorted.size())));
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// A schedstat file: nanoseconds on a CPU, nanoseconds runnable but waiting. Zero if absent
+// (the thread exited, or the kernel has no schedstat).
+SchedStat SchedStatFile(const std::string& path) {
+  std::ifstream in(path);
+  unsigned long long run_ns = 0, wait_ns = 0;
+  if (!(in >> run_ns >> wait_ns)) return SchedStat{};
+  return SchedStat{static_cast<double>(run_ns) * 1e-9, static_cast<double>(wait_ns) * 1e-9};
+}
+
+// Calls `f` with "/proc/PID/task/TID" for each thread of `pid`. NotFound if there is no such
+// process.
+template <typename F>
+absl::Status ForEachThread(pid_t pid, F f) {
+  std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return absl::NotFoundError(absl::StrCat("cannot read ", tasks));
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') f(absl::StrCat(tasks, "/", entry->d_name));
+  }
+  closedir(dir);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -74,11 +98,33 @@ absl::StatusOr<long> ProcStatusKiB(pid_t pid, const std::string& field) {
   return absl::NotFoundError(absl::StrCat(path, " has no ", field));
 }
 
-SchedStat ThreadSchedStat() {
-  std::ifstream in("/proc/thread-self/schedstat");
-  unsigned long long run_ns = 0, wait_ns = 0;
-  if (!(in >> run_ns >> wait_ns)) return SchedStat{};
-  return SchedStat{static_cast<double>(run_ns) * 1e-9, static_cast<double>(wait_ns) * 1e-9};
+SchedStat ThreadSchedStat() { return SchedStatFile("/proc/thread-self/schedstat"); }
+
+absl::StatusOr<SchedStat> ProcessSchedStatOf(pid_t pid) {
+  SchedStat sum;
+  absl::Status s = ForEachThread(pid, [&sum](const std::string& task) {
+    SchedStat t = SchedStatFile(task + "/schedstat");
+    sum.run_s += t.run_s;
+    sum.wait_s += t.wait_s;
+  });
+  if (!s.ok()) return s;
+  return sum;
+}
+
+absl::StatusOr<uint64_t> ProcessContextSwitchesOf(pid_t pid) {
+  uint64_t sum = 0;
+  absl::Status s = ForEachThread(pid, [&sum](const std::string& task) {
+    std::ifstream in(task + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        sum += std::strtoull(line.c_str() + line.find(':') + 1, nullptr, 10);
+      }
+    }
+  });
+  if (!s.ok()) return s;
+  return sum;
 }
 
 LatencySummary Summarize(std::vector<double> samples) {

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,15 @@ struct SchedStat {
 };
 // Of the calling thread. All zero if the kernel does not provide schedstat.
 SchedStat ThreadSchedStat();
+// Of process `pid`: the sum over the threads it has now (/proc/PID/task/*/schedstat), so
+// threads that already exited are missing. For long-lived threads (a daemon's), the
+// difference between two readings is what they ran and waited in between. NotFound if there
+// is no such process; all zero if the kernel does not provide schedstat.
+absl::StatusOr<SchedStat> ProcessSchedStatOf(pid_t pid);
+// Context switches of process `pid` (voluntary: it blocked or slept; involuntary: it was
+// preempted), summed over the threads it has now as ProcessSchedStatOf does. NotFound if there
+// is no such process.
+absl::StatusOr<uint64_t> ProcessContextSwitchesOf(pid_t pid);
 
 // Order statistics of latency samples, in the samples' unit. Percentiles are nearest-rank:
 // the p-th percentile is the smallest sample with at least p% of the samples at or below it.

@@ -66,6 +66,30 @@ TEST(ProcTest, OwnProcessCpuMatchesTheKernelClock) {
   EXPECT_NEAR(*from_proc, ProcessCpuSeconds(), 0.05);
 }
 
+TEST(ProcTest, ProcessSchedStatSumsTheThreads) {
+  absl::StatusOr<SchedStat> before = ProcessSchedStatOf(getpid());
+  ASSERT_TRUE(before.ok()) << before.status();
+  if (before->run_s == 0) GTEST_SKIP() << "no schedstat on this kernel";
+  const double cpu0 = ProcessCpuSeconds();
+  volatile double sink = 0;
+  for (int i = 0; i < 50'000'000; ++i) sink = sink + i * 0.5;
+  absl::StatusOr<SchedStat> after = ProcessSchedStatOf(getpid());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NEAR(after->run_s - before->run_s, ProcessCpuSeconds() - cpu0, 0.02);
+  EXPECT_GE(after->wait_s, before->wait_s);
+  EXPECT_EQ(ProcessSchedStatOf(1 << 23).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ProcTest, SleepingCountsAsAContextSwitch) {
+  absl::StatusOr<uint64_t> before = ProcessContextSwitchesOf(getpid());
+  ASSERT_TRUE(before.ok()) << before.status();
+  for (int i = 0; i < 5; ++i) usleep(1000);
+  absl::StatusOr<uint64_t> after = ProcessContextSwitchesOf(getpid());
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_GE(*after - *before, 5u);
+  EXPECT_EQ(ProcessContextSwitchesOf(1 << 23).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(ProcTest, OwnRssIsReported) {
   absl::StatusOr<long> rss = ProcStatusKiB(getpid(), "VmRSS");
   ASSERT_TRUE(rss.ok()) << rss.status();

@@ -5,9 +5,12 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "model/query.h"
 #include "tools/cairnctl/admin_client.h"
 #include "tools/cairnctl/result_format.h"
 
@@ -30,14 +33,21 @@ void AddFederationCommands(CLI::App& app, Globals& globals);
 // `cairnctl verify` of a kept federated result (federated_file.h): checks it against the
 // roster at `roster_path`, else the data dir's copy (<data_dir>/consortia/NAME.toml), else the
 // roster in the file; prints what it attests. Returns the exit code (0 verified, 1 not).
-int VerifyFederated(absl::string_view text, const std::string& file,
-                    const std::string& roster_path, const std::string& data_dir,
-                    OutputFormat format);
+int VerifyFederated(absl::string_view text, const std::string& file, const std::string& roster_path,
+                    const std::string& data_dir, OutputFormat format);
 
-// Shared helpers.
+// Shared helpers; in data_commands.cc.
 int Fail(absl::string_view command, const absl::Status& status);
 int WithClient(const std::string& data_dir, absl::string_view command,
                const std::function<int(AdminClient&)>& fn);
+// The whole file; NotFound naming it and why if it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+// "user@host" (or "uid N@host"), for the audit log's "applied by".
+std::string WhoAmI();
+// Repeatable options whose values may each be a comma-separated list, flattened and trimmed.
+std::vector<std::string> SplitList(const std::vector<std::string>& args);
+// The unit of a query's value, for the table header ("kg/count" for a ratio; "" if unknown).
+std::string UnitOf(AdminClient& client, const Query& q);
 
 }  // namespace cairn
 

@@ -1,10 +1,18 @@
 // cairnctl commands about this participant's own data: init, status, import, query (local or
 // asked of a partner with --peer), metric, fsck.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "daemon/data_dir.h"
 #include "daemon/participant_identity.h"
 #include "protocol/signed_envelope.h"
@@ -22,17 +30,6 @@ std::string Uptime(uint64_t s) {
   if (s >= 3600) return absl::StrFormat("%dh %dm", s / 3600, s % 3600 / 60);
   if (s >= 60) return absl::StrFormat("%dm %ds", s / 60, s % 60);
   return absl::StrFormat("%ds", s);
-}
-
-// The unit of a query's value, for the table header ("kg/count" for a ratio).
-std::string UnitOf(AdminClient& client, const Query& q) {
-  absl::StatusOr<MetricRegistry> metrics = client.Metrics();
-  if (!metrics.ok() || q.aggregate == Aggregate::kCount) return "";
-  const Metric* m = metrics->Find(q.metric);
-  if (m == nullptr) return "";
-  if (q.aggregate != Aggregate::kRatio) return m->unit;
-  const Metric* d = metrics->Find(q.ratio_denominator);
-  return d ? absl::StrCat(m->unit, "/", d->unit) : "";
 }
 
 // Flag storage: CLI11 binds options to these, so they live as long as the program.
@@ -78,6 +75,41 @@ int RunPeerQuery(AdminClient& c, const DataFlags& f, const Query& q) {
 }
 
 }  // namespace
+
+std::string UnitOf(AdminClient& client, const Query& q) {
+  absl::StatusOr<MetricRegistry> metrics = client.Metrics();
+  if (!metrics.ok() || q.aggregate == Aggregate::kCount) return "";
+  const Metric* m = metrics->Find(q.metric);
+  if (m == nullptr) return "";
+  if (q.aggregate != Aggregate::kRatio) return m->unit;
+  const Metric* d = metrics->Find(q.ratio_denominator);
+  return d ? absl::StrCat(m->unit, "/", d->unit) : "";
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string WhoAmI() {
+  const char* user = getenv("USER");
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(user ? user : "uid " + std::to_string(getuid()), "@", host);
+}
+
+std::vector<std::string> SplitList(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const std::string& a : args) {
+    for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipWhitespace())) {
+      out.emplace_back(absl::StripAsciiWhitespace(part));
+    }
+  }
+  return out;
+}
 
 int Fail(absl::string_view command, const absl::Status& status) {
   std::cerr << "cairnctl " << command << ": " << status.message() << "\n";

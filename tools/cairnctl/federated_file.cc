@@ -23,22 +23,6 @@ constexpr absl::string_view kResultEnd = "-----END CAIRN FEDERATED RESULT-----";
 constexpr absl::string_view kRosterBegin = "-----BEGIN CAIRN CONSORTIUM ROSTER-----";
 constexpr absl::string_view kRosterEnd = "-----END CAIRN CONSORTIUM ROSTER-----";
 
-std::string ExactNumber(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::vector<std::string> KeyNames(const Query& q) {
   std::vector<std::string> names;
   if (q.time_group) names.emplace_back(GranularityName(*q.time_group));

@@ -35,21 +35,6 @@ struct FederationFlags {
 
 std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-std::string WhoAmI() {
-  const char* user = getenv("USER");
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  return absl::StrCat(user ? user : "uid " + std::to_string(getuid()), "@", host);
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void PrintConsortium(proto::ConsortiumInfo::Reader c) {
   std::cout << "consortium " << Text(c.getName()) << ": " << c.getMembers().size()
             << " members, roster " << Text(c.getFileName()) << " imported "
@@ -99,27 +84,6 @@ int ConsortiumList(AdminClient& c) {
   return s.ok() ? 0 : Fail("consortium list", s);
 }
 
-// The unit of the query's value, for the table header ("kWh/count" for a ratio).
-std::string UnitOf(AdminClient& client, const Query& q) {
-  absl::StatusOr<MetricRegistry> metrics = client.Metrics();
-  if (!metrics.ok() || q.aggregate == Aggregate::kCount) return "";
-  const Metric* m = metrics->Find(q.metric);
-  if (m == nullptr) return "";
-  if (q.aggregate != Aggregate::kRatio) return m->unit;
-  const Metric* d = metrics->Find(q.ratio_denominator);
-  return d ? absl::StrCat(m->unit, "/", d->unit) : "";
-}
-
-std::vector<std::string> SplitList(const std::vector<std::string>& args) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
-    for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipWhitespace())) {
-      out.emplace_back(absl::StripAsciiWhitespace(part));
-    }
-  }
-  return out;
-}
-
 int Federate(AdminClient& c, const FederationFlags& f) {
   absl::StatusOr<Query> query = f.query.Build();
   if (!query.ok()) return Fail("federate", query.status());
@@ -127,8 +91,8 @@ int Federate(AdminClient& c, const FederationFlags& f) {
   for (const std::string& arg : f.group_values) {
     size_t eq = arg.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
-      return Fail("federate", absl::InvalidArgumentError(absl::StrCat(
-                                  "--group-values '", arg, "': expected tag=a,b,c")));
+      return Fail("federate", absl::InvalidArgumentError(
+                                  absl::StrCat("--group-values '", arg, "': expected tag=a,b,c")));
     }
     key_space.emplace_back(arg.substr(0, eq), SplitList({arg.substr(eq + 1)}));
   }
@@ -197,9 +161,8 @@ bool Exists(const std::string& path) {
 
 }  // namespace
 
-int VerifyFederated(absl::string_view text, const std::string& file,
-                    const std::string& roster_path, const std::string& data_dir,
-                    OutputFormat format) {
+int VerifyFederated(absl::string_view text, const std::string& file, const std::string& roster_path,
+                    const std::string& data_dir, OutputFormat format) {
   auto reject = [&](const absl::Status& s) {
     std::cerr << "REJECTED " << file << ": " << s.message() << "\n";
     return 1;
@@ -225,9 +188,9 @@ int VerifyFederated(absl::string_view text, const std::string& file,
         "the roster in the file, which the requester chose: check membership with your own "
         "copy (--roster FILE)";
   } else {
-    return Fail("verify", absl::NotFoundError(absl::StrCat(
-                              "no roster of consortium ", proposal->consortium,
-                              " to check the result against: pass --roster FILE")));
+    return Fail("verify", absl::NotFoundError(
+                              absl::StrCat("no roster of consortium ", proposal->consortium,
+                                           " to check the result against: pass --roster FILE")));
   }
   if (!roster.ok()) return Fail("verify", roster.status());
   if (absl::Status s = VerifyFederatedResult(kept->result, *roster); !s.ok()) return reject(s);
@@ -283,8 +246,7 @@ void AddFederationCommands(CLI::App& app, Globals& g) {
   consortium->require_subcommand(1);
   CLI::App* add = consortium->add_subcommand(
       "add", "import a consortium roster (registers members not yet partners from it)");
-  add->add_option("file", f.roster_file, "the roster the consortium agreed on (TOML)")
-      ->required();
+  add->add_option("file", f.roster_file, "the roster the consortium agreed on (TOML)")->required();
   add->add_option("--by", f.added_by, "who imports it, for the audit log (default user@host)");
   add->callback([&g] {
     g.exit_code = WithClient(g.data_dir, "consortium add",

@@ -20,14 +20,6 @@
 namespace cairn {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string Date(Timestamp t) { return t == 0 ? "-" : FormatTimestamp(t); }
 
 struct PartnerFlags {
@@ -46,16 +38,6 @@ void PrintPartner(const PartnerView& p) {
       p.revoked ? "revoked " + Date(p.revoked_at) : "active", Date(p.added_at), Date(p.not_after),
       p.connections,
       p.allowed_metrics.empty() ? "(none allowed yet)" : absl::StrJoin(p.allowed_metrics, ", "));
-}
-
-std::vector<std::string> SplitList(const std::vector<std::string>& args) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
-    for (absl::string_view part : absl::StrSplit(a, ',', absl::SkipWhitespace())) {
-      out.emplace_back(part);
-    }
-  }
-  return out;
 }
 
 int Verify(const PartnerFlags& f, const std::string& data_dir) {
@@ -257,8 +239,9 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
 
   CLI::App* verify = app.add_subcommand(
       "verify", "check a kept signed result offline: who attested what, and when");
-  verify->add_option("file", f.verify_file,
-                     "file written by `cairnctl query --peer --out` or `cairnctl federate --out`")
+  verify
+      ->add_option("file", f.verify_file,
+                   "file written by `cairnctl query --peer --out` or `cairnctl federate --out`")
       ->required();
   verify->add_option("--roster", f.verify_roster,
                      "federated results: the consortium roster to check against (default: the "

@@ -26,23 +26,6 @@ std::vector<std::string> KeyValues(const QueryResult& r, const ResultRow& row) {
   return values;
 }
 
-// Shortest text that reads back as the same double ("2500", "0.1", "1e+21").
-std::string ExactNumber(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string Table(const Query& query, const QueryResult& r, absl::string_view unit) {
   std::vector<std::string> header = KeyNames(r);
   std::string value_name =
@@ -84,6 +67,22 @@ std::string Table(const Query& query, const QueryResult& r, absl::string_view un
 }
 
 }  // namespace
+
+std::string ExactNumber(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : absl::StrCat(v);
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::optional<OutputFormat> ParseOutputFormat(absl::string_view name) {
   if (name == "table") return OutputFormat::kTable;

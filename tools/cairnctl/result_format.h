@@ -16,6 +16,11 @@ namespace cairn {
 enum class OutputFormat { kTable, kJson, kCsv };
 std::optional<OutputFormat> ParseOutputFormat(absl::string_view name);
 
+// Shortest text that reads back as the same double ("2500", "0.1", "1e+21").
+std::string ExactNumber(double v);
+// A CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
+std::string CsvField(const std::string& s);
+
 // `unit` labels the value column in the table ("" to omit).
 std::string FormatResult(const Query& query, const QueryResult& result, OutputFormat format,
                          absl::string_view unit);

@@ -30,13 +30,6 @@ struct StewardFlags {
 
 std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-std::string WhoAmI() {
-  const char* user = getenv("USER");
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  return absl::StrCat(user ? user : "uid " + std::to_string(getuid()), "@", host);
-}
-
 std::string Epsilon(int64_t micros) {
   std::string s = absl::StrFormat("%.6f", micros / 1e6);
   while (s.back() == '0') s.pop_back();

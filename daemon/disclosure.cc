@@ -157,7 +157,8 @@ AuditEntry Disclosure::EntryFor(const PartnerRequest& request, Timestamp now) co
 
 absl::StatusOr<AuditLog::Receipt> Disclosure::WriteEntry(AuditEntry entry,
                                                          rocksdb::WriteBatch* batch,
-                                                         const std::function<void()>& on_commit) {
+                                                         const std::function<void()>& on_commit,
+                                                         bool deferred) {
   absl::StatusOr<AuditLog::Receipt> receipt = audit_->Prepare(std::move(entry), batch);
   if (!receipt.ok()) {
     health_ = absl::UnavailableError(
@@ -169,7 +170,8 @@ absl::StatusOr<AuditLog::Receipt> Disclosure::WriteEntry(AuditEntry entry,
   CrashAt("before-commit");
   absl::Status written = FailpointActive("audit-write-fails")
                              ? absl::InternalError("failpoint audit-write-fails")
-                             : db_->Write(batch);
+                         : deferred ? db_->WriteDeferred(batch)
+                                    : db_->Write(batch);
   if (!written.ok()) {
     audit_->Abandoned(*receipt);
     ledger_->Abandoned();
@@ -380,12 +382,28 @@ absl::StatusOr<AuditLog::Receipt> Disclosure::Commit(const PartnerRequest& reque
     return Refuse(request, staged, grant_name, now);
   }
   std::vector<Footprint> footprints = release.footprints;
-  absl::StatusOr<AuditLog::Receipt> receipt = WriteEntry(std::move(entry), &batch, [&] {
-    if (!footprints.empty()) {
-      guard_.Record(request.partner.name, *verdict.grant, std::move(footprints));
-    }
-  });
+  absl::StatusOr<AuditLog::Receipt> receipt = WriteEntry(
+      std::move(entry), &batch,
+      [&] {
+        if (!footprints.empty()) {
+          guard_.Record(request.partner.name, *verdict.grant, std::move(footprints));
+        }
+      },
+      /*deferred=*/true);
   return receipt;
+}
+
+absl::Status Disclosure::SyncReleases() {
+  if (!health_.ok()) return health_;
+  absl::Status synced = db_->SyncDeferred();
+  if (!synced.ok()) {
+    health_ = absl::UnavailableError(
+        absl::StrCat("the audit log cannot be made durable (", synced.message(),
+                     "); partner queries are refused until cairnd is restarted"));
+    CAIRN_LOG_ERROR(health_.message());
+    return health_;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Disclosure::RecordAdminAction(absl::string_view kind, const Partner& partner,

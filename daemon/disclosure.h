@@ -9,9 +9,11 @@
 //               exact with small groups withheld, or privately with clamping and discrete noise
 //               — or an identical earlier private answer is reused at no cost.
 //   3. Commit   (writer thread): rate limit, budget and differencing guard admit it; then ONE
-//               synced write holds the nonce, the audit entry (with the hash of the released
-//               rows), the budget debit, the released answer and the guard's footprints. Only
-//               after that write does the answer leave the daemon.
+//               write holds the nonce, the audit entry (with the hash of the released rows),
+//               the budget debit, the released answer and the guard's footprints.
+//   4. Sync     (writer thread): SyncReleases() makes it durable. Only then does the answer
+//               leave the daemon. Commits queued behind each other share one fsync (group
+//               commit): under load the writer applies several before the first Sync runs.
 // If the audit log cannot be written, or failed verification at start, every partner query is
 // refused (fail closed) until the daemon is restarted after the cause is fixed.
 //
@@ -120,6 +122,10 @@ class Disclosure {
                                                         RandomSource& rng);
   absl::StatusOr<AuditLog::Receipt> Commit(const PartnerRequest& request, const Verdict& verdict,
                                            const PreparedRelease& release, Timestamp now);
+  // Makes every commit so far durable; the caller releases an answer only after this returns
+  // OK. Fails (and fails closed from then on, like a failed audit write) if the log cannot be
+  // synced.
+  absl::Status SyncReleases();
   // A request refused before a decision (malformed, bad signature, not addressed to us...).
   void RecordFailure(const Partner& partner, absl::string_view request_hash,
                      absl::string_view signature, const absl::Status& why, Timestamp now);
@@ -172,8 +178,10 @@ class Disclosure {
   Disclosure() = default;
   absl::Status Refuse(const PartnerRequest& request, const absl::Status& why,
                       absl::string_view grant, Timestamp now);
+  // `deferred`: written without waiting for the disk (Commit; SyncReleases follows).
   absl::StatusOr<AuditLog::Receipt> WriteEntry(AuditEntry entry, rocksdb::WriteBatch* batch,
-                                               const std::function<void()>& on_commit);
+                                               const std::function<void()>& on_commit,
+                                               bool deferred = false);
   AuditEntry EntryFor(const PartnerRequest& request, Timestamp now) const;
   AuditVerifier Verifier() const;
 

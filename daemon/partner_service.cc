@@ -95,15 +95,22 @@ kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const Pu
                                 StatusToException(why));
                           });
                     }
-                    // 4. Audit entry, debit, answer and nonce: one write, by the writer.
+                    // 4. Audit entry, debit, answer and nonce: one write, by the writer; then
+                    // durable, in a second step so that the commits queued meanwhile share
+                    // its fsync.
                     auto r = std::make_shared<PreparedRelease>(*std::move(release));
                     return context->writer
                         ->Run([disclosure, shared, v, r] {
                           return disclosure->Commit(*shared, *v, *r, NowMicros());
                         })
-                        .then([r](absl::StatusOr<AuditLog::Receipt> receipt) {
+                        .then([context, disclosure, r](absl::StatusOr<AuditLog::Receipt> receipt) {
                           ThrowIfError(receipt.status());
-                          return std::make_pair(r, *std::move(receipt));
+                          return context->writer
+                              ->Run([disclosure] { return disclosure->SyncReleases(); })
+                              .then([r, receipt = *std::move(receipt)](absl::Status synced) {
+                                ThrowIfError(synced);
+                                return std::make_pair(r, receipt);
+                              });
                         });
                   })
                   .then([context, shared,

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
@@ -124,7 +125,51 @@ Database::~Database() {
 absl::Status Database::Write(rocksdb::WriteBatch* batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
-  return FromRocks(db_->Write(write_options, batch), absl::StrCat("writing to ", options_.path));
+  uint64_t before;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    before = deferred_;
+  }
+  absl::Status s =
+      FromRocks(db_->Write(write_options, batch), absl::StrCat("writing to ", options_.path));
+  if (s.ok() && options_.sync) {
+    // The WAL is one sequence: syncing this write synced every deferred one before it.
+    absl::MutexLock lock(&sync_mu_);
+    synced_ = std::max(synced_, before);
+  }
+  return s;
+}
+
+absl::Status Database::WriteDeferred(rocksdb::WriteBatch* batch) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = false;
+  absl::Status s =
+      FromRocks(db_->Write(write_options, batch), absl::StrCat("writing to ", options_.path));
+  if (s.ok()) {
+    absl::MutexLock lock(&sync_mu_);
+    ++deferred_;
+  }
+  return s;
+}
+
+absl::Status Database::SyncDeferred() {
+  uint64_t target;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    if (!options_.sync || synced_ >= deferred_) return absl::OkStatus();
+    target = deferred_;
+  }
+  CAIRN_RETURN_IF_ERROR(
+      FromRocks(db_->SyncWAL(), absl::StrCat("syncing the log of ", options_.path)));
+  absl::MutexLock lock(&sync_mu_);
+  synced_ = std::max(synced_, target);
+  ++syncs_;
+  return absl::OkStatus();
+}
+
+uint64_t Database::deferred_syncs() const {
+  absl::MutexLock lock(&sync_mu_);
+  return syncs_;
 }
 
 uint64_t Database::DiskBytes() const {

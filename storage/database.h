@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 
@@ -68,6 +70,18 @@ class Database {
   // DataLoss) with RocksDB's message otherwise; then nothing of the batch was applied.
   absl::Status Write(rocksdb::WriteBatch* batch);
 
+  // Group commit. WriteDeferred applies `batch` atomically like Write (visible at once, and
+  // in the operating system's hands, so it survives the process being killed), but does not
+  // wait for the disk: with Options::sync it is durable once a later SyncDeferred() or synced
+  // Write() returns OK. A writer that applies the batches of several requests in a row and
+  // syncs before acting on any of them pays one fsync for them all. Errors as Write.
+  absl::Status WriteDeferred(rocksdb::WriteBatch* batch);
+  // Makes every write applied so far durable. OK at once when nothing is pending (another
+  // sync covered it) or Options::sync is off; Internal with RocksDB's message otherwise.
+  absl::Status SyncDeferred();
+  // How many times SyncDeferred() had to sync the log (for tests and statistics).
+  uint64_t deferred_syncs() const;
+
   // Bytes on disk under the database directory (SST + WAL + manifest).
   uint64_t DiskBytes() const;
   const std::string& path() const { return options_.path; }
@@ -79,6 +93,10 @@ class Database {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;        // indexed by Family
   std::vector<rocksdb::ColumnFamilyHandle*> other_handles_;  // "default" and unknown families
   std::unique_ptr<rocksdb::DB> db_;
+  mutable absl::Mutex sync_mu_;
+  uint64_t deferred_ ABSL_GUARDED_BY(sync_mu_) = 0;  // deferred writes applied so far
+  uint64_t synced_ ABSL_GUARDED_BY(sync_mu_) = 0;    // of which known durable
+  uint64_t syncs_ ABSL_GUARDED_BY(sync_mu_) = 0;
 };
 
 // Converts a RocksDB status to absl (Ok, NotFound, Corruption -> DataLoss, else Internal),

@@ -56,6 +56,36 @@ TEST_F(DatabaseTest, ReopenKeepsWhatWasWritten) {
   EXPECT_EQ(Get(*db, Family::kAudit, "k"), "v");
 }
 
+TEST_F(DatabaseTest, DeferredWritesAreVisibleAtOnceAndSyncedTogether) {
+  {
+    auto db = OpenOk();
+    for (const char* key : {"a", "b", "c"}) {
+      rocksdb::WriteBatch batch;
+      batch.Put(db->handle(Family::kAudit), key, "v");
+      ASSERT_TRUE(db->WriteDeferred(&batch).ok());
+      EXPECT_EQ(Get(*db, Family::kAudit, key), "v");
+    }
+    ASSERT_TRUE(db->SyncDeferred().ok());
+    ASSERT_TRUE(db->SyncDeferred().ok());  // nothing new: no second sync
+    EXPECT_EQ(db->deferred_syncs(), 1u);
+    rocksdb::WriteBatch batch;
+    batch.Put(db->handle(Family::kAudit), "d", "v");
+    ASSERT_TRUE(db->WriteDeferred(&batch).ok());
+    Put(*db, Family::kAudit, "e", "v");  // a synced write covers the deferred one before it
+    ASSERT_TRUE(db->SyncDeferred().ok());
+    EXPECT_EQ(db->deferred_syncs(), 1u);
+    rocksdb::WriteBatch last;
+    last.Put(db->handle(Family::kAudit), "f", "v");
+    ASSERT_TRUE(db->WriteDeferred(&last).ok());
+    ASSERT_TRUE(db->SyncDeferred().ok());
+    EXPECT_EQ(db->deferred_syncs(), 2u);
+  }
+  auto db = OpenOk();
+  for (const char* key : {"a", "b", "c", "d", "e", "f"}) {
+    EXPECT_EQ(Get(*db, Family::kAudit, key), "v") << key;
+  }
+}
+
 TEST_F(DatabaseTest, FamiliesAreSeparateKeySpaces) {
   auto db = OpenOk();
   Put(*db, Family::kLedger, "k", "ledger");

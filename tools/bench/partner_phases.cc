@@ -226,8 +226,13 @@ int Run(const Flags& flags) {
     });
     PHASES_CHECK(release.status(), "prepare");
     absl::StatusOr<AuditLog::Receipt> receipt =
-        steps.Time("commit: audit entry, one synced write", &total,
-                   [&] { return d.Commit(partner_request, *verdict, *release, NowMicros()); });
+        steps.Time("commit: audit entry, one synced write", &total, [&] {
+          absl::StatusOr<AuditLog::Receipt> r =
+              d.Commit(partner_request, *verdict, *release, NowMicros());
+          if (!r.ok()) return r;
+          absl::Status synced = d.SyncReleases();  // one request alone: its own fsync
+          return synced.ok() ? r : absl::StatusOr<AuditLog::Receipt>(synced);
+        });
     PHASES_CHECK(receipt.status(), "commit");
     Protection protection;
     protection.grant = verdict->grant ? verdict->grant->name : "";

@@ -46,7 +46,8 @@ kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const Pu
   return context_.readers
       ->Run([request = std::move(request), peer, me, max_age,
              context]() -> absl::StatusOr<QueryRequestInfo> {
-        absl::StatusOr<QueryRequestInfo> info = OpenQueryRequest(request);
+        absl::StatusOr<QueryRequestInfo> info =
+            OpenQueryRequest(request, {peer, me->identity.public_key()});
         if (!info.ok()) return info.status();
         absl::Status s =
             CheckEnvelope(*info, peer, me->identity.public_key(), NowMicros(), max_age);

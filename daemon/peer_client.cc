@@ -63,7 +63,7 @@ kj::Promise<std::string> PeerConnection::Send(const SignedBytes& request) {
 }
 
 kj::Promise<std::string> PeerConnection::CallFederation(FederationCall call,
-                                                       const std::string& request) {
+                                                        const std::string& request) {
   proto::Federation::Client* federation;
   KJ_IF_MAYBE (f, federation_) {
     federation = f;
@@ -101,7 +101,8 @@ absl::StatusOr<VerifiedAnswer> OpenAnswer(const Identity& me, const PublicKey& e
         absl::StrCat("the answer could not be opened with our key: ", opened.status().message()));
   }
   CAIRN_ASSIGN_OR_RETURN(SignedBytes signed_result, DecodeSignedResult(*opened));
-  CAIRN_ASSIGN_OR_RETURN(AttestationInfo info, VerifySignedResult(signed_result));
+  CAIRN_ASSIGN_OR_RETURN(AttestationInfo info,
+                         VerifySignedResult(signed_result, {expected_attester, me.public_key()}));
   if (info.attester != expected_attester) {
     return absl::UnauthenticatedError(
         absl::StrCat("the answer is signed by ", info.attester.fingerprint().ToString(),

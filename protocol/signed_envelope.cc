@@ -86,8 +86,13 @@ absl::Status Decoding(const char* what, Fn&& fn) {
   return status;
 }
 
-absl::StatusOr<PublicKey> KeyField(capnp::Data::Reader d, const char* field) {
-  absl::StatusOr<PublicKey> key = PublicKey::FromBytes(Bytes(d));
+absl::StatusOr<PublicKey> KeyField(capnp::Data::Reader d, const char* field,
+                                   absl::Span<const PublicKey> known) {
+  const absl::string_view bytes(reinterpret_cast<const char*>(d.begin()), d.size());
+  for (const PublicKey& k : known) {
+    if (k.AsStringView() == bytes) return k;
+  }
+  absl::StatusOr<PublicKey> key = PublicKey::FromBytes(bytes);
   if (!key.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": ", key.status().message()));
   }
@@ -121,7 +126,8 @@ absl::StatusOr<SignedBytes> SignQueryRequest(const Identity& requester, const Pu
   return out;
 }
 
-absl::StatusOr<QueryRequestInfo> OpenQueryRequest(const SignedBytes& request) {
+absl::StatusOr<QueryRequestInfo> OpenQueryRequest(const SignedBytes& request,
+                                                  absl::Span<const PublicKey> known) {
   CAIRN_ASSIGN_OR_RETURN(auto reader, CanonicalReader::Open(request.payload, "request"));
   Query query;
   std::optional<PublicKey> requester, target;
@@ -130,8 +136,8 @@ absl::StatusOr<QueryRequestInfo> OpenQueryRequest(const SignedBytes& request) {
   absl::Status decoded = Decoding("request", [&]() -> absl::Status {
     auto r = reader->reader().getRoot<proto::QueryRequest>();
     CAIRN_ASSIGN_OR_RETURN(query, FromProto(r.getQuery()));
-    CAIRN_ASSIGN_OR_RETURN(requester, KeyField(r.getRequesterKey(), "requesterKey"));
-    CAIRN_ASSIGN_OR_RETURN(target, KeyField(r.getTargetKey(), "targetKey"));
+    CAIRN_ASSIGN_OR_RETURN(requester, KeyField(r.getRequesterKey(), "requesterKey", known));
+    CAIRN_ASSIGN_OR_RETURN(target, KeyField(r.getTargetKey(), "targetKey", known));
     nonce = Bytes(r.getNonce());
     if (nonce.size() != kNonceBytes) {
       return absl::InvalidArgumentError(
@@ -174,7 +180,8 @@ absl::StatusOr<SignedBytes> SignAttestation(const Identity& attester, const Atte
   return out;
 }
 
-absl::StatusOr<AttestationInfo> VerifySignedResult(const SignedBytes& result) {
+absl::StatusOr<AttestationInfo> VerifySignedResult(const SignedBytes& result,
+                                                   absl::Span<const PublicKey> known) {
   CAIRN_ASSIGN_OR_RETURN(auto reader, CanonicalReader::Open(result.payload, "result"));
   Query query;
   QueryResult rows;
@@ -186,9 +193,9 @@ absl::StatusOr<AttestationInfo> VerifySignedResult(const SignedBytes& result) {
     auto a = reader->reader().getRoot<proto::Attestation>();
     CAIRN_ASSIGN_OR_RETURN(query, FromProto(a.getQuery()));
     CAIRN_ASSIGN_OR_RETURN(rows, FromProto(a.getResult()));
-    CAIRN_ASSIGN_OR_RETURN(attester, KeyField(a.getAttesterKey(), "attesterKey"));
+    CAIRN_ASSIGN_OR_RETURN(attester, KeyField(a.getAttesterKey(), "attesterKey", known));
     attester_name = a.getAttesterName();
-    CAIRN_ASSIGN_OR_RETURN(requester, KeyField(a.getRequesterKey(), "requesterKey"));
+    CAIRN_ASSIGN_OR_RETURN(requester, KeyField(a.getRequesterKey(), "requesterKey", known));
     request_hash = Bytes(a.getRequestHash());
     answered_at = a.getAnsweredAt();
     auto p = a.getProtection();

@@ -56,6 +56,30 @@ TEST_F(EnvelopeTest, EveryTamperedRequestByteIsRejected) {
   EXPECT_EQ(OpenQueryRequest(bad_sig).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
+TEST_F(EnvelopeTest, KnownKeysSkipOnlyTheKeyCheckNotTheSignature) {
+  const std::vector<PublicKey> known = {customer_.public_key(), supplier_.public_key()};
+  SignedBytes request = Request();
+  absl::StatusOr<QueryRequestInfo> info = OpenQueryRequest(request, known);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->requester, customer_.public_key());
+  EXPECT_EQ(info->target, supplier_.public_key());
+  // Every tampered byte is still caught with the keys known.
+  for (size_t i = 0; i < request.payload.size(); ++i) {
+    SignedBytes bad = request;
+    bad.payload[i] ^= 0x20;
+    EXPECT_FALSE(OpenQueryRequest(bad, known).ok()) << "byte " << i;
+  }
+  // A request by someone else is read with its own key, checked in full.
+  Identity stranger = Identity::Generate();
+  absl::StatusOr<QueryRequestInfo> other =
+      OpenQueryRequest(*SignQueryRequest(stranger, supplier_.public_key(), query_, 1000), known);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->requester, stranger.public_key());
+  absl::StatusOr<AttestationInfo> result = VerifySignedResult(Result(), known);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->attester, supplier_.public_key());
+}
+
 TEST_F(EnvelopeTest, ResultRoundTripAndArmor) {
   SignedBytes result = Result();
   absl::StatusOr<SignedBytes> back = DearmorSignedResult(ArmorSignedResult(result));

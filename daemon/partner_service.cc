@@ -1,6 +1,7 @@
 #include "daemon/partner_service.h"
 
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
@@ -32,6 +33,16 @@ absl::Status PartnerService::CheckEnvelope(const QueryRequestInfo& request, cons
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+// A commit on the writer, and its sync if it could be done at once.
+struct Committed {
+  absl::StatusOr<AuditLog::Receipt> receipt;
+  std::optional<absl::Status> synced = std::nullopt;
+};
+
+}  // namespace
 
 kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const PublicKey& peer,
                                                 SignedBytes request) {
@@ -97,21 +108,29 @@ kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const Pu
                           });
                     }
                     // 4. Audit entry, debit, answer and nonce: one write, by the writer; then
-                    // durable, in a second step so that the commits queued meanwhile share
-                    // its fsync.
+                    // durable. With other calls waiting for the writer the sync is a step of
+                    // its own, queued behind them, so that the commits among them share its
+                    // fsync (group commit); alone, the commit syncs at once.
                     auto r = std::make_shared<PreparedRelease>(*std::move(release));
-                    return context->writer
-                        ->Run([disclosure, shared, v, r] {
-                          return disclosure->Commit(*shared, *v, *r, NowMicros());
+                    WorkerThread* writer = context->writer;
+                    return writer
+                        ->Run([disclosure, shared, v, r, writer]() -> Committed {
+                          Committed c{disclosure->Commit(*shared, *v, *r, NowMicros())};
+                          if (c.receipt.ok() && writer->pending() <= 1) {
+                            c.synced = disclosure->SyncReleases();
+                          }
+                          return c;
                         })
-                        .then([context, disclosure, r](absl::StatusOr<AuditLog::Receipt> receipt) {
-                          ThrowIfError(receipt.status());
-                          return context->writer
-                              ->Run([disclosure] { return disclosure->SyncReleases(); })
-                              .then([r, receipt = *std::move(receipt)](absl::Status synced) {
-                                ThrowIfError(synced);
-                                return std::make_pair(r, receipt);
-                              });
+                        .then([disclosure, r, writer](Committed c) {
+                          ThrowIfError(c.receipt.status());
+                          kj::Promise<absl::Status> synced =
+                              c.synced ? kj::Promise<absl::Status>(*c.synced)
+                                       : writer->Run(
+                                             [disclosure] { return disclosure->SyncReleases(); });
+                          return synced.then([r, receipt = *std::move(c.receipt)](absl::Status s) {
+                            ThrowIfError(s);
+                            return std::make_pair(r, receipt);
+                          });
                         });
                   })
                   .then([context, shared,

@@ -117,7 +117,6 @@ std::vector<nlohmann::json> AuditEntries(const std::string& dir) {
   return out;
 }
 
-
 class DisclosureTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -162,6 +161,9 @@ class DisclosureTest : public ::testing::Test {
 
   std::string supplier_dir_, customer_dir_;
   std::unique_ptr<DaemonProcess> supplier_, customer_;
+
+  // The kill-at-each-step check; `also` adds failpoints (",pipeline-always").
+  void KillAtEachStep(const std::string& also);
 };
 
 TEST_F(DisclosureTest, NoPolicyMeansTheAllowListAndItDeniesByDefault) {
@@ -303,9 +305,10 @@ TEST_F(DisclosureTest, AReplayedRequestIsRefusedAndAudited) {
                                              .AddTrustedPeer(server.certificate_pem)
                                              .SetTimer(io.provider->getTimer())
                                              .Build());
-  auto connection = PeerConnection::Open(io.provider->getNetwork(), tls, PartnerAddress(supplier_dir_),
-                                         server.certificate.fingerprint, capnp::ReaderOptions())
-                        .wait(io.waitScope);
+  auto connection =
+      PeerConnection::Open(io.provider->getNetwork(), tls, PartnerAddress(supplier_dir_),
+                           server.certificate.fingerprint, capnp::ReaderOptions())
+          .wait(io.waitScope);
   Query q;
   q.metric = "co2e_scope1";
   SignedBytes request =
@@ -348,8 +351,7 @@ TEST_F(DisclosureTest, EveryRequestIsAuditedAndTheChainVerifies) {
   EXPECT_THAT(entry.out, HasSubstr("\"decision\": \"allowed\""));
 }
 
-// Kills the supplier at each step between the decision and the release of an answer.
-TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebit) {
+void DisclosureTest::KillAtEachStep(const std::string& also) {
   ApplyPolicy("100");
   int day = 1;
   for (const char* step :
@@ -357,7 +359,7 @@ TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebit) {
     SCOPED_TRACE(step);
     size_t entries_before = AuditEntries(supplier_dir_).size();
     supplier_->Stop();
-    ASSERT_TRUE(supplier_->Start({std::string("CAIRN_FAILPOINT=") + step}).ok());
+    ASSERT_TRUE(supplier_->Start({std::string("CAIRN_FAILPOINT=") + step + also}).ok());
     customer_->Stop();
     ASSERT_TRUE(customer_->Start().ok());
     // A new query each time, so that no earlier answer is reused.
@@ -366,7 +368,7 @@ TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebit) {
     nlohmann::json rows = Ask({"--metric", "energy", "--from", from, "--to", "2026-01-21"}, &error);
     EXPECT_TRUE(rows.is_null()) << "an answer left the daemon although it died before release";
     supplier_->Kill();
-    ASSERT_TRUE(supplier_->Start().ok());
+    ASSERT_TRUE(supplier_->Start({"CAIRN_FAILPOINT=" + also}).ok());
     std::vector<nlohmann::json> audit = AuditEntries(supplier_dir_);
     bool written = std::string(step) == "after-commit" || std::string(step) == "before-release";
     EXPECT_EQ(audit.size(), entries_before + (written ? 1 : 0));
@@ -377,6 +379,17 @@ TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebit) {
     EXPECT_THAT(budget, HasSubstr(absl::StrFormat("%g ", audited / 1e6)));
     EXPECT_EQ(Cairnctl(supplier_dir_, {"audit", "verify"}).exit_code, 0);
   }
+  nlohmann::json rows = Ask({"--metric", "energy", "--from", "2026-01-20", "--to", "2026-01-21"});
+  EXPECT_FALSE(rows.is_null()) << "the same path answers when nothing fails";
+}
+
+// Kills the supplier at each step between the decision and the release of an answer: on the
+// idle path (one request at a time: the writer does every step in one go) and on the
+// pipeline across threads that cairnd uses when other work waits for the writer.
+TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebit) { KillAtEachStep(""); }
+
+TEST_F(DisclosureTest, NothingIsReleasedWithoutItsAuditEntryAndDebitOnThePipeline) {
+  KillAtEachStep(",pipeline-always");
 }
 
 TEST_F(DisclosureTest, WhenTheAuditLogCannotBeWrittenPartnerQueriesAreRefused) {

@@ -8,7 +8,9 @@
 // the requester. Refusals reach the partner as "PERMISSION_DENIED: <reason>" (or
 // RESOURCE_EXHAUSTED for budgets and rate limits, UNAUTHENTICATED / INVALID_ARGUMENT for bad
 // envelopes); every request, allowed, denied or failed, is audited. Runs on the daemon's event
-// loop thread; the work itself is done on the writer and reader threads.
+// loop thread; the work itself is done on the writer and reader threads: in one writer task
+// when nobody else waits for the writer, else in a pipeline where the writer does only the
+// serial steps (decide, commit, sync) and commits queued together share one fsync.
 #ifndef CAIRN_DAEMON_PARTNER_SERVICE_H_
 #define CAIRN_DAEMON_PARTNER_SERVICE_H_
 

@@ -36,8 +36,7 @@ std::string NameOf(const FederateOutcome& o, const PublicKey& key) {
 kj::Promise<void> AdminService::consortiumAdd(ConsortiumAddContext call) {
   auto params = call.getParams();
   return federation_
-      .AddConsortium(Text(params.getText()), Text(params.getFileName()),
-                     Text(params.getAddedBy()))
+      .AddConsortium(Text(params.getText()), Text(params.getFileName()), Text(params.getAddedBy()))
       .then([call](ConsortiumAdded added) mutable {
         auto out = call.getResults();
         FillConsortium(added.consortium, out.initConsortium());
@@ -113,8 +112,8 @@ kj::Promise<void> AdminService::federate(FederateContext call) {
     }
     auto out = call.getResults();
     std::string bytes = EncodeFederatedResult(*o.result);
-    out.setResult(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()),
-                                      bytes.size()));
+    out.setResult(
+        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
     out.setRosterText(o.roster_text);
     auto report = out.initReport();
     report.setAttempts(static_cast<uint32_t>(o.report.attempts));

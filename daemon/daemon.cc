@@ -148,9 +148,8 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   federation.Load();
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver),
-                      kj::heap<AdminService>(context_, *identity_, *partners_, plane, *disclosure_,
-                                             federation));
+  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_, *identity_, *partners_,
+                                                               plane, *disclosure_, federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",

@@ -49,8 +49,8 @@ RoundVerdict Disclosure::AdmitRound(const RoundRelease& release,
   const uint64_t version = current_.version.version;
   if (!health_.ok()) return Refused(health_, version);
   // Check first, so that a refusal spends nothing; then Admit counts and spends.
-  Decision checked = gate_.Check(current_.policy, release.requester, release.query, now,
-                                 release.consortium);
+  Decision checked =
+      gate_.Check(current_.policy, release.requester, release.query, now, release.consortium);
   if (checked.allowed && checked.grant->name != release.grant) {
     return Refused(absl::PermissionDeniedError(absl::StrCat(
                        "the policy changed during the round: grant '", release.grant,

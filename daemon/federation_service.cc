@@ -139,7 +139,8 @@ class FederationService::MemberEndpoint final : public proto::Federation::Server
     std::string request = Bytes(call.getParams().getProposal());
     call.releaseParams();
     return Serve(FederationCall::kPropose, std::move(request))
-        .then([call](std::string reply) mutable { call.getResults().setCommitment(DataOf(reply)); });
+        .then(
+            [call](std::string reply) mutable { call.getResults().setCommitment(DataOf(reply)); });
   }
   kj::Promise<void> announce(AnnounceContext call) override {
     std::string request = Bytes(call.getParams().getAnnouncement());
@@ -166,8 +167,9 @@ class FederationService::MemberEndpoint final : public proto::Federation::Server
       ThrowIfError(absl::ResourceExhaustedError("too many federation calls in flight"));
     }
     ++in_flight_;
-    return service_.Answer(partner_, peer_, call, std::move(request))
-        .attach(kj::defer([this] { --in_flight_; }));
+    return service_.Answer(partner_, peer_, call, std::move(request)).attach(kj::defer([this] {
+      --in_flight_;
+    }));
   }
 
   FederationService& service_;
@@ -190,13 +192,11 @@ class FederationService::Transport final : public FederationTransport {
     std::string bytes(request);
     std::vector<absl::StatusOr<std::string>> replies;
     KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                   replies = service_.loop_.executeSync([&] {
-                     return service_.BroadcastOnLoop(consortium_, call, keys, bytes);
-                   });
+                   replies = service_.loop_.executeSync(
+                       [&] { return service_.BroadcastOnLoop(consortium_, call, keys, bytes); });
                  })) {
-      replies.assign(keys.size(),
-                     absl::UnavailableError(absl::StrCat("the round was interrupted: ",
-                                                         e->getDescription().cStr())));
+      replies.assign(keys.size(), absl::UnavailableError(absl::StrCat("the round was interrupted: ",
+                                                                      e->getDescription().cStr())));
     }
     return replies;
   }
@@ -274,9 +274,9 @@ void FederationService::Load() {
                       "; its rounds are refused until this is fixed");
       continue;
     }
-    CAIRN_LOG_INFO("member of consortium ", name, " (", (*c)->roster.members().size(),
-                   " members, ", (*c)->member->memory().entries().size(),
-                   " cohorts remembered) as '", (*c)->my_name, "'");
+    CAIRN_LOG_INFO("member of consortium ", name, " (", (*c)->roster.members().size(), " members, ",
+                   (*c)->member->memory().entries().size(), " cohorts remembered) as '",
+                   (*c)->my_name, "'");
     consortia_[name] = *std::move(c);
   }
 }
@@ -330,20 +330,19 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
         const Timestamp now = NowMicros();
         PurgeRoutes(now);
         if (routed->requester && *routed->requester != peer) {
-          return fail(routed->round,
-                      absl::PermissionDeniedError(absl::StrCat(
-                          "the ", FederationCallName(call), " is signed by ",
-                          routed->requester->fingerprint().ToString(),
-                          ", not by the key of this connection (", peer.fingerprint().ToString(),
-                          ")")));
+          return fail(routed->round, absl::PermissionDeniedError(absl::StrCat(
+                                         "the ", FederationCallName(call), " is signed by ",
+                                         routed->requester->fingerprint().ToString(),
+                                         ", not by the key of this connection (",
+                                         peer.fingerprint().ToString(), ")")));
         }
         // 2. Which of this daemon's members it is for.
         std::shared_ptr<Consortium> consortium;
         if (call == FederationCall::kPropose) {
           auto it = consortia_.find(routed->consortium);
           if (it == consortia_.end()) {
-            std::string reason = absl::StrCat("this daemon is on no roster of consortium ",
-                                              routed->consortium);
+            std::string reason =
+                absl::StrCat("this daemon is on no roster of consortium ", routed->consortium);
             RoundDigest digest;
             std::copy(routed->round.begin(), routed->round.end(), digest.begin());
             std::string refusal = EncodeSigned(SignCommitment(
@@ -358,16 +357,15 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
         } else {
           auto route = routes_.find(routed->round);
           if (route == routes_.end()) {
-            return fail(routed->round,
-                        absl::FailedPreconditionError(absl::StrCat(
-                            "no open round ", HexEncode(routed->round),
-                            " here (unknown, expired or finished)")));
+            return fail(routed->round, absl::FailedPreconditionError(
+                                           absl::StrCat("no open round ", HexEncode(routed->round),
+                                                        " here (unknown, expired or finished)")));
           }
           if (route->second->requester != peer.fingerprint().ToString()) {
-            return fail(routed->round, absl::PermissionDeniedError(absl::StrCat(
-                                           "round ", HexEncode(routed->round), " was proposed by ",
-                                           route->second->requester,
-                                           ", not by this connection's peer")));
+            return fail(routed->round,
+                        absl::PermissionDeniedError(absl::StrCat(
+                            "round ", HexEncode(routed->round), " was proposed by ",
+                            route->second->requester, ", not by this connection's peer")));
           }
           auto it = consortia_.find(route->second->consortium);
           if (it == consortia_.end()) {
@@ -413,9 +411,9 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
                         return refusal;
                       });
                 }
-                routes_[round] = std::make_unique<Route>(
-                    Route{consortium->stored.consortium, peer.fingerprint().ToString(),
-                          NowMicros() + kRouteLifetime});
+                routes_[round] = std::make_unique<Route>(Route{consortium->stored.consortium,
+                                                               peer.fingerprint().ToString(),
+                                                               NowMicros() + kRouteLifetime});
               } else if (call == FederationCall::kValues) {
                 routes_.erase(round);
               }
@@ -446,8 +444,9 @@ kj::Promise<std::vector<absl::StatusOr<std::string>>> FederationService::Broadca
     } else {
       std::optional<Partner> partner = partners_.FindActiveByFingerprint(fp.ToString());
       if (!partner || on_roster == nullptr) {
-        calls.add(Reply(absl::UnavailableError(absl::StrCat(
-            "member '", name, "' is not an active partner of this daemon (cairnctl partner list)"))));
+        calls.add(Reply(absl::UnavailableError(
+            absl::StrCat("member '", name,
+                         "' is not an active partner of this daemon (cairnctl partner list)"))));
         continue;
       }
       partner->endpoint = on_roster->endpoint;  // where the consortium agreed to reach it
@@ -460,12 +459,11 @@ kj::Promise<std::vector<absl::StatusOr<std::string>>> FederationService::Broadca
                                s.code(), absl::StrCat("member '", name, "': ", s.message())));
                          }));
   }
-  return canceler_.wrap(kj::joinPromises(calls.releaseAsArray())
-                            .then([](kj::Array<Reply> replies) {
-                              std::vector<Reply> out;
-                              for (Reply& r : replies) out.push_back(std::move(r));
-                              return out;
-                            }));
+  return canceler_.wrap(kj::joinPromises(calls.releaseAsArray()).then([](kj::Array<Reply> replies) {
+    std::vector<Reply> out;
+    for (Reply& r : replies) out.push_back(std::move(r));
+    return out;
+  }));
 }
 
 ConsortiumView FederationService::ViewOf(const Consortium& c, size_t memory_entries) const {
@@ -509,8 +507,8 @@ kj::Promise<std::vector<ConsortiumView>> FederationService::List() {
 }
 
 kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
-                                                             std::string file_name,
-                                                             std::string added_by) {
+                                                              std::string file_name,
+                                                              std::string added_by) {
   absl::StatusOr<ConsortiumRoster> roster = ParseRoster(file_name, text);
   ThrowIfError(roster.status());
   const std::string mine = me_.certificate.fingerprint.ToString();
@@ -573,9 +571,9 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
     to_register.push_back(std::move(p));
   }
   if (!errors.empty()) {
-    ThrowIfError(absl::InvalidArgumentError(absl::StrCat(
-        "the roster of consortium ", consortium, " in ", file_name, " was not imported:\n  ",
-        absl::StrJoin(errors, "\n  "))));
+    ThrowIfError(absl::InvalidArgumentError(
+        absl::StrCat("the roster of consortium ", consortium, " in ", file_name,
+                     " was not imported:\n  ", absl::StrJoin(errors, "\n  "))));
   }
 
   StoredRoster stored{consortium, std::move(text), std::move(file_name), now, std::move(added_by)};
@@ -639,9 +637,9 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
   if (stopping_) ThrowIfError(absl::UnavailableError("this daemon is stopping"));
   auto it = consortia_.find(request.consortium);
   if (it == consortia_.end()) {
-    ThrowIfError(absl::NotFoundError(absl::StrCat("this daemon is in no consortium named '",
-                                                  request.consortium,
-                                                  "' (cairnctl consortium list)")));
+    ThrowIfError(
+        absl::NotFoundError(absl::StrCat("this daemon is in no consortium named '",
+                                         request.consortium, "' (cairnctl consortium list)")));
   }
   std::shared_ptr<const Consortium> c = it->second;
   FederateOutcome outcome;
@@ -710,11 +708,10 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
           e.decision = AuditDecision::kAllowed;
           e.request_hash = Raw(DigestProposal(r.proposal.body));
           e.result_hash = Sha256(EncodeFederatedResult(r));
-          e.reason = absl::StrCat("ran a round of consortium ", c->stored.consortium, ": ",
-                                  DescribeQuery(round.query), "; cohort ",
-                                  absl::StrJoin(cohort, ", "), "; ", released, " of ",
-                                  r.rows.size(), " groups released after ",
-                                  outcome.report.attempts, " attempt(s)");
+          e.reason = absl::StrCat(
+              "ran a round of consortium ", c->stored.consortium, ": ", DescribeQuery(round.query),
+              "; cohort ", absl::StrJoin(cohort, ", "), "; ", released, " of ", r.rows.size(),
+              " groups released after ", outcome.report.attempts, " attempt(s)");
         } else {
           e.decision = AuditDecision::kFailed;
           e.reason = absl::StrCat("a round of consortium ", c->stored.consortium, " (",
@@ -722,16 +719,18 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
                                   ") failed: ", outcome.result.status().message());
         }
         Disclosure* d = &disclosure_;
-        return context_.writer->Run([d, e]() mutable { return d->RecordRound(std::move(e), nullptr); })
-            .then([outcome = std::move(outcome)](absl::StatusOr<AuditLog::Receipt> receipt) mutable {
-              // Fail closed: no result leaves unaudited.
-              if (!receipt.ok()) {
-                outcome.result = receipt.status();
-              } else {
-                outcome.audit_receipt = HexEncode(receipt->hash);
-              }
-              return std::move(outcome);
-            });
+        return context_.writer
+            ->Run([d, e]() mutable { return d->RecordRound(std::move(e), nullptr); })
+            .then(
+                [outcome = std::move(outcome)](absl::StatusOr<AuditLog::Receipt> receipt) mutable {
+                  // Fail closed: no result leaves unaudited.
+                  if (!receipt.ok()) {
+                    outcome.result = receipt.status();
+                  } else {
+                    outcome.audit_receipt = HexEncode(receipt->hash);
+                  }
+                  return std::move(outcome);
+                });
       });
 }
 

@@ -131,7 +131,7 @@ class FederationService {
       std::shared_ptr<const Consortium> consortium, FederationCall call,
       std::vector<PublicKey> members, std::string request);
   absl::StatusOr<std::shared_ptr<Consortium>> Build(StoredRoster stored,
-                                                   std::optional<std::string> memory);
+                                                    std::optional<std::string> memory);
   ConsortiumView ViewOf(const Consortium& consortium, size_t memory_entries) const;
   // Audits a refusal or failure of a call from `from`; resolves to `why` or the audit error.
   kj::Promise<absl::Status> Audit(const Partner& from, FederationCall call,

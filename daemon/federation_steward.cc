@@ -25,9 +25,8 @@ Decision DaemonRoundSteward::Check(absl::string_view requester, const Query& que
   std::string who(requester), in(consortium);
   RoundVerdict verdict;
   KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 verdict = writer_.RunSync([&] {
-                   return disclosure->CheckRound(who, query, in, now);
-                 });
+                 verdict =
+                     writer_.RunSync([&] { return disclosure->CheckRound(who, query, in, now); });
                })) {
     verdict = RoundVerdict{};
     verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");

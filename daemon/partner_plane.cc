@@ -250,10 +250,10 @@ kj::Promise<PeerConnection*> PartnerPlane::Outbound(const Partner& partner) {
 }
 
 kj::Promise<std::string> PartnerPlane::CallFederation(const Partner& partner, FederationCall call,
-                                                     std::string request) {
+                                                      std::string request) {
   std::string name = partner.name;
-  auto reply = Outbound(partner).then(
-      [call, request = std::move(request)](PeerConnection* connection) {
+  auto reply =
+      Outbound(partner).then([call, request = std::move(request)](PeerConnection* connection) {
         return connection->CallFederation(call, request);
       });
   return io_.provider->getTimer()

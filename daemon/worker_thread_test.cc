@@ -47,9 +47,8 @@ TEST(WorkerThread, RunSyncBlocksAnotherWorkerUntilTheResultIsBack) {
   WorkerThread reader;
   std::thread::id writer_id = writer.Run([] { return std::this_thread::get_id(); }).wait(ws);
   // A reader's blocking work asks the writer and uses the answer at once.
-  auto ran_on = reader.Run([&writer] {
-    return writer.RunSync([] { return std::this_thread::get_id(); });
-  });
+  auto ran_on =
+      reader.Run([&writer] { return writer.RunSync([] { return std::this_thread::get_id(); }); });
   EXPECT_EQ(ran_on.wait(ws), writer_id);
   EXPECT_EQ(writer.pending(), 0);
 }

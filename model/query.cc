@@ -87,8 +87,8 @@ std::string DescribeQuery(const Query& q) {
   if (q.from == kMinTimestamp && q.to == kMaxTimestamp) {
     absl::StrAppend(&out, " over all time");
   } else {
-    absl::StrAppend(&out, " [", q.from == kMinTimestamp ? "start" : FormatTimestamp(q.from),
-                    ", ", q.to == kMaxTimestamp ? "end" : FormatTimestamp(q.to), ")");
+    absl::StrAppend(&out, " [", q.from == kMinTimestamp ? "start" : FormatTimestamp(q.from), ", ",
+                    q.to == kMaxTimestamp ? "end" : FormatTimestamp(q.to), ")");
   }
   for (const TagFilter& f : q.filters) {
     absl::StrAppend(&out, " where ", f.tag, "=", absl::StrJoin(f.values, ","));

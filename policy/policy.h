@@ -250,7 +250,7 @@ class PolicyBuilder {
 };
 
 // Names of grants, rules and partners.
-bool IsValidPolicyName(absl::string_view name);   // [a-z0-9][a-z0-9_-]{0,63}
+bool IsValidPolicyName(absl::string_view name);  // [a-z0-9][a-z0-9_-]{0,63}
 
 }  // namespace cairn
 

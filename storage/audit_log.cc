@@ -223,12 +223,13 @@ absl::StatusOr<AuditEntry> AuditLog::Find(absl::string_view hash) const {
   CAIRN_RETURN_IF_ERROR(FromRocks(s, "reading the audit log's hash index"));
   uint64_t seq = 0;
   if (!ParseBigEndian64(value, &seq)) {
-    return absl::DataLossError(absl::StrCat("audit log: malformed index row for ", HexEncode(hash)));
+    return absl::DataLossError(
+        absl::StrCat("audit log: malformed index row for ", HexEncode(hash)));
   }
   CAIRN_ASSIGN_OR_RETURN(AuditEntry entry, Get(seq));
   if (entry.hash != hash) {
-    return absl::DataLossError(absl::StrCat("audit log: the index maps ", HexEncode(hash), " to entry ",
-                                            seq, ", whose hash differs"));
+    return absl::DataLossError(absl::StrCat("audit log: the index maps ", HexEncode(hash),
+                                            " to entry ", seq, ", whose hash differs"));
   }
   return entry;
 }

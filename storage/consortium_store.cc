@@ -50,10 +50,10 @@ absl::StatusOr<std::vector<StoredRoster>> ConsortiumStore::Rosters() const {
   std::vector<StoredRoster> out;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->handle(Family::kFederation)));
-  for (it->Seek(SliceOf(kRosterPrefix)); it->Valid() && it->key().starts_with(SliceOf(kRosterPrefix));
-       it->Next()) {
-    absl::StatusOr<StoredRoster> r = DecodeStoredRoster(
-        absl::string_view(it->value().data(), it->value().size()));
+  for (it->Seek(SliceOf(kRosterPrefix));
+       it->Valid() && it->key().starts_with(SliceOf(kRosterPrefix)); it->Next()) {
+    absl::StatusOr<StoredRoster> r =
+        DecodeStoredRoster(absl::string_view(it->value().data(), it->value().size()));
     if (!r.ok()) {
       return absl::DataLossError(
           absl::StrCat(r.status().message(), " (key ", it->key().ToString(), ")"));

@@ -196,7 +196,8 @@ TEST_F(PolicyStoreTest, TheTextIsKeptExactlyWithItsSha256) {
   PolicyVersion v = store_->Get(1).value();
   EXPECT_EQ(v.text, kVersion1);
   // sha256 of kVersion1, as `sha256sum` would print it, recomputed independently.
-  EXPECT_EQ(HexEncode(v.sha256), "6f97297ea60b8c54627957da469e53bbadf0eca234d03b5941da4bd6653b655a");
+  EXPECT_EQ(HexEncode(v.sha256),
+            "6f97297ea60b8c54627957da469e53bbadf0eca234d03b5941da4bd6653b655a");
 }
 
 TEST_F(PolicyStoreTest, AnApplyWhoseBatchIsNeverWrittenChangesNothing) {

@@ -32,8 +32,6 @@ const char kSupplierCsv[] =
     "2026-01-06T09:00:00Z,gent,L1,P2,units_produced,60,count\n"
     "2026-01-06T09:00:00Z,gent,L1,P2,energy,1,MWh\n";
 
-
-
 class PartnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -400,7 +398,8 @@ TEST_F(PartnerTest, ASilentPeerIsDroppedAfterTheHandshakeTimeout) {
   SetConfig(supplier_dir_, "handshake_timeout_seconds", "1");
   Start();
   kj::AsyncIoContext io = kj::setupAsyncIo();
-  auto address = io.provider->getNetwork().parseAddress(PartnerAddress(supplier_dir_)).wait(io.waitScope);
+  auto address =
+      io.provider->getNetwork().parseAddress(PartnerAddress(supplier_dir_)).wait(io.waitScope);
   auto stream = address->connect().wait(io.waitScope);
   auto started = std::chrono::steady_clock::now();
   char byte;

@@ -204,10 +204,10 @@ kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const Pu
   }
 
   // Otherwise each step on the thread it belongs to: the envelope on a reader thread, then the
-  // release pipeline (or, if the writer has become idle meanwhile, the release in one task).
+  // release pipeline.
   return context_.readers->Run(std::move(open))
-      .then([context, me, disclosure, partner, request_hash, signature,
-             pipeline](absl::StatusOr<QueryRequestInfo> info) -> kj::Promise<std::string> {
+      .then([context, me, disclosure, partner, request_hash,
+             signature](absl::StatusOr<QueryRequestInfo> info) -> kj::Promise<std::string> {
         if (!info.ok()) {
           absl::Status why = info.status();
           return context->writer
@@ -219,13 +219,6 @@ kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const Pu
         auto shared = std::make_shared<const PartnerRequest>(
             PartnerRequest{partner, *std::move(info), signature});
         // 2-5. Decide, prepare, commit and sync, attest and seal.
-        if (context->writer->pending() == 0 && !pipeline) {
-          return context->writer
-              ->Run([context, me, disclosure, shared] {
-                return ReleaseAtOnce(*context, *me, *disclosure, *shared);
-              })
-              .then([](absl::StatusOr<std::string> s) { return SealedOrThrow(std::move(s)); });
-        }
         return ReleasePipelined(context, me, disclosure, std::move(shared));
       });
 }

@@ -1,7 +1,4 @@
 #include "protocol/signed_envelope.h"
-
-#include <sodium.h>
-
 #include <cstring>
 #include <optional>
 
@@ -12,6 +9,7 @@
 #include "crypto/csprng.h"
 #include "crypto/hash.h"
 #include "crypto/signing.h"
+#include "protocol/armor.h"
 #include "protocol/convert.h"
 #include "protocol/partner.capnp.h"
 
@@ -20,8 +18,7 @@ namespace {
 
 constexpr absl::string_view kRequestDomain("cairn/request/v1\0", 17);
 constexpr absl::string_view kResultDomain("cairn/result/v1\0", 16);
-constexpr absl::string_view kArmorBegin = "-----BEGIN CAIRN SIGNED RESULT-----";
-constexpr absl::string_view kArmorEnd = "-----END CAIRN SIGNED RESULT-----";
+constexpr absl::string_view kArmorLabel = "CAIRN SIGNED RESULT";
 
 std::string Bytes(capnp::Data::Reader d) {
   return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
@@ -239,38 +236,12 @@ absl::StatusOr<SignedBytes> DecodeSignedResult(absl::string_view bytes) {
 }
 
 std::string ArmorSignedResult(const SignedBytes& result) {
-  std::string bin = EncodeSignedResult(result);
-  std::string b64(sodium_base64_encoded_len(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(bin.data()),
-                    bin.size(), sodium_base64_VARIANT_ORIGINAL);
-  b64.resize(strlen(b64.c_str()));
-  std::string out = absl::StrCat(kArmorBegin, "\n");
-  for (size_t i = 0; i < b64.size(); i += 76) absl::StrAppend(&out, b64.substr(i, 76), "\n");
-  absl::StrAppend(&out, kArmorEnd, "\n");
-  return out;
+  return Armor(kArmorLabel, EncodeSignedResult(result));
 }
 
 absl::StatusOr<SignedBytes> DearmorSignedResult(absl::string_view text) {
-  size_t begin = text.find(kArmorBegin);
-  size_t end = text.find(kArmorEnd);
-  if (begin == absl::string_view::npos || end == absl::string_view::npos || end < begin) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a Cairn signed result (expected a '", kArmorBegin, "' block)"));
-  }
-  std::string b64;
-  for (absl::string_view line : absl::StrSplit(
-           text.substr(begin + kArmorBegin.size(), end - begin - kArmorBegin.size()), '\n')) {
-    absl::StrAppend(&b64, absl::StripAsciiWhitespace(line));
-  }
-  std::string bin(b64.size(), '\0');
-  size_t bin_len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), b64.data(),
-                        b64.size(), nullptr, &bin_len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return absl::InvalidArgumentError("the signed result block is not valid base64");
-  }
-  bin.resize(bin_len);
-  return DecodeSignedResult(bin);
+  CAIRN_ASSIGN_OR_RETURN(const Dearmored block, Dearmor(kArmorLabel, text, "Cairn signed result"));
+  return DecodeSignedResult(block.bytes);
 }
 
 }  // namespace cairn

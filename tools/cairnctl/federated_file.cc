@@ -1,8 +1,6 @@
 // Kept federated results and their rows; see federated_file.h.
 #include "tools/cairnctl/federated_file.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -13,13 +11,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "protocol/armor.h"
 
 namespace cairn {
 namespace {
 
+constexpr absl::string_view kResultLabel = "CAIRN FEDERATED RESULT";
 constexpr absl::string_view kResultBegin = "-----BEGIN CAIRN FEDERATED RESULT-----";
-constexpr absl::string_view kResultEnd = "-----END CAIRN FEDERATED RESULT-----";
 constexpr absl::string_view kRosterBegin = "-----BEGIN CAIRN CONSORTIUM ROSTER-----";
 constexpr absl::string_view kRosterEnd = "-----END CAIRN CONSORTIUM ROSTER-----";
 
@@ -85,14 +85,7 @@ std::string Table(const Query& q, const std::vector<FederatedRow>& rows, uint32_
 }  // namespace
 
 std::string ArmorFederatedResult(const FederatedResult& result, absl::string_view roster_text) {
-  std::string bin = EncodeFederatedResult(result);
-  std::string b64(sodium_base64_encoded_len(bin.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(bin.data()),
-                    bin.size(), sodium_base64_VARIANT_ORIGINAL);
-  b64.resize(strlen(b64.c_str()));
-  std::string out = absl::StrCat(kResultBegin, "\n");
-  for (size_t i = 0; i < b64.size(); i += 76) absl::StrAppend(&out, b64.substr(i, 76), "\n");
-  absl::StrAppend(&out, kResultEnd, "\n");
+  std::string out = Armor(kResultLabel, EncodeFederatedResult(result));
   if (!roster_text.empty()) {
     absl::StrAppend(&out, kRosterBegin, "\n", roster_text,
                     absl::EndsWith(roster_text, "\n") ? "" : "\n", kRosterEnd, "\n");
@@ -108,33 +101,16 @@ absl::StatusOr<KeptFederatedResult> DearmorFederatedResult(absl::string_view tex
   if (text.size() > kMaxKeptFederatedBytes) {
     return absl::InvalidArgumentError("larger than any kept federated result");
   }
-  const size_t begin = text.find(kResultBegin);
-  const size_t end = text.find(kResultEnd);
-  if (begin == absl::string_view::npos || end == absl::string_view::npos || end < begin) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a kept federated result (expected a '", kResultBegin, "' block)"));
-  }
-  std::string b64;
-  for (absl::string_view line : absl::StrSplit(
-           text.substr(begin + kResultBegin.size(), end - begin - kResultBegin.size()), '\n')) {
-    absl::StrAppend(&b64, absl::StripAsciiWhitespace(line));
-  }
-  std::string bin(b64.size(), '\0');
-  size_t bin_len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bin.data()), bin.size(), b64.data(),
-                        b64.size(), nullptr, &bin_len, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return absl::InvalidArgumentError("the federated result block is not valid base64");
-  }
-  bin.resize(bin_len);
+  CAIRN_ASSIGN_OR_RETURN(const Dearmored block,
+                         Dearmor(kResultLabel, text, "kept federated result"));
   KeptFederatedResult kept;
-  absl::StatusOr<FederatedResult> result = DecodeFederatedResult(bin);
+  absl::StatusOr<FederatedResult> result = DecodeFederatedResult(block.bytes);
   if (!result.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the federated result is damaged: ", result.status().message()));
   }
   kept.result = *std::move(result);
-  const size_t roster = text.find(kRosterBegin, end);
+  const size_t roster = text.find(kRosterBegin, block.end);
   if (roster != absl::string_view::npos) {
     const size_t from = text.find('\n', roster);
     const size_t to = text.find(kRosterEnd, roster);

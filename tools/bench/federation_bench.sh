@@ -33,6 +33,7 @@
 set -euo pipefail
 SCRIPT=$(readlink -f "$0")
 cd "$(dirname "$SCRIPT")/../.."
+source tools/bench/common.sh  # run, run_to, calc, now, machine_line, plant_csv
 ROOT=$(pwd)
 
 COMMAND="tools/bench/federation_bench.sh $*"
@@ -70,7 +71,6 @@ DATAGEN=$BIN/tools/datagen/cairn-datagen
 
 WORK=$(mktemp -d "$SCRATCH_PARENT/cairn-fedbench.XXXXXX")
 PIDS=()    # the cairnd processes, in member order
-CHILD=""   # the step running now, in the background so that a signal is seen at once
 cleanup() {
   local p
   if [[ -n $CHILD ]]; then
@@ -83,16 +83,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# run CMD...: runs a step and waits for it (a trapped signal interrupts the wait at once).
-run() {
-  "$@" &
-  CHILD=$!
-  wait "$CHILD"
-  CHILD=""
-}
 
-calc() { awk "BEGIN { printf \"%.10g\", ($1) }"; }
-now() { date +%s.%N; }
 # daemon_stats: "run_s wait_s" summed over every thread of every cairnd, from each thread's
 # schedstat: time on a CPU (nanosecond resolution; /proc/PID/stat counts 10 ms ticks, too
 # coarse for one query) and time runnable but waiting for a CPU that others held.

@@ -34,6 +34,7 @@
 set -euo pipefail
 SCRIPT=$(readlink -f "$0")
 cd "$(dirname "$SCRIPT")/../.."
+source tools/bench/common.sh  # run, run_to, calc, now, machine_line, plant_csv
 
 COMMAND="tools/bench/partner_bench.sh $*"
 RECORDS=10000000
@@ -91,22 +92,6 @@ WORK=$(mktemp -d "$SCRATCH_PARENT/cairn-partner-bench.XXXXXX")
 declare -A PID      # owner name -> pid of its server
 declare -A ENDPOINT  # owner name -> HOST:PORT
 PERF_PID=""
-CHILD=""  # the foreground step running now: it runs in the background so a signal is seen
-run() {
-  "$@" &
-  CHILD=$!
-  wait "$CHILD"
-  CHILD=""
-}
-run_to() {  # run_to FILE CMD...: run, standard output into FILE, then shown
-  local out=$1
-  shift
-  "$@" >"$out" &
-  CHILD=$!
-  wait "$CHILD"
-  CHILD=""
-  cat "$out"
-}
 stop() {  # stop NAME: SIGTERM the owner's server and wait for it
   local pid=${PID[$1]:-}
   if [[ -n $pid ]]; then
@@ -135,33 +120,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-calc() { awk "BEGIN { printf \"%.10g\", ($1) }"; }
 # value KEY FILE [SELECTOR]: KEY=... from the RESULT line of FILE that contains SELECTOR.
 value() {
   grep "^RESULT ${3:-}" "$2" | head -1 | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-commit() { git describe --always --dirty 2>/dev/null || echo '?'; }
-echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
-  "load average $(load); commit $(commit)"
+machine_line
 
-# ---- Data: issue 2's plant, 9 series per line, 5-minute readings for 2025. ----
-PER_LINE_YEAR=$((9 * 105120))
-LINES=$(((RECORDS + PER_LINE_YEAR / 2) / PER_LINE_YEAR))
-DAYS=365
-if ((LINES < 1)); then
-  LINES=1
-  DAYS=$(((RECORDS + 9 * 288 - 1) / (9 * 288)))
-fi
-SITES=$(((LINES + 99) / 100))
-LINES_PER_SITE=$(((LINES + SITES - 1) / SITES))
+# ---- Data: issue 2's plant (tools/bench/common.sh). ----
 CSV=$WORK/plant.csv
-echo "== data: cairn-datagen --sites $SITES --lines $LINES_PER_SITE --products 4 --interval 5m" \
-  "--from 2025-01-01 --days $DAYS --seed 1"
-run "$DATAGEN" --sites "$SITES" --lines "$LINES_PER_SITE" --products 4 --interval 5m \
-  --from 2025-01-01 --days "$DAYS" --seed 1 --output "$CSV"
-N=$(($(wc -l <"$CSV") - 1))
+plant_csv "$RECORDS" "$CSV"
 
 # ---- The owner and the requester. ----
 OWNER=$WORK/allow

@@ -28,6 +28,7 @@
 set -euo pipefail
 SCRIPT=$(readlink -f "$0")
 cd "$(dirname "$SCRIPT")/../.."
+source tools/bench/common.sh  # run, run_to, calc, now, machine_line, plant_csv
 ROOT=$(pwd)
 
 COMMAND="tools/bench/run.sh $*"
@@ -67,24 +68,6 @@ done
 WORK=$(mktemp -d "$SCRATCH_PARENT/cairn-bench.XXXXXX")
 CAIRND_PID=""
 SAMPLER_PID=""
-CHILD=""  # the step running now: long steps run in the background so that a signal is seen
-# run CMD...: runs a step and waits for it (a trapped signal interrupts the wait at once).
-run() {
-  "$@" &
-  CHILD=$!
-  wait "$CHILD"
-  CHILD=""
-}
-# run_to FILE CMD...: the same with standard output into FILE, then shown.
-run_to() {
-  local out=$1
-  shift
-  "$@" >"$out" &
-  CHILD=$!
-  wait "$CHILD"
-  CHILD=""
-  cat "$out"
-}
 stop_cairnd() {
   if [[ -n $CAIRND_PID ]]; then
     kill -TERM "$CAIRND_PID" 2>/dev/null || true
@@ -111,7 +94,6 @@ trap 'exit 130' INT TERM
 # result NAME FILE: the value of NAME=... on the RESULT line a helper printed into FILE.
 result() { grep '^RESULT ' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 # calc EXPR: floating-point arithmetic.
-calc() { awk "BEGIN { printf \"%.10g\", ($1) }"; }
 # cpu_of PID: user + system CPU seconds of a process (all threads), from /proc.
 cpu_of() {
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
@@ -125,27 +107,12 @@ threads() {
   done 2>/dev/null
 }
 kib_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
-now() { date +%s.%N; }
 
-echo "== machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git describe --always --dirty 2>/dev/null || echo '?')"
+machine_line
 
-# ---- Data: 9 series per line, 105,120 five-minute readings per series in 2025. ----
-PER_LINE_YEAR=$((9 * 105120))
-LINES=$(((RECORDS + PER_LINE_YEAR / 2) / PER_LINE_YEAR))
-DAYS=365
-if ((LINES < 1)); then
-  LINES=1
-  DAYS=$(((RECORDS + 9 * 288 - 1) / (9 * 288)))
-fi
-SITES=$(((LINES + 99) / 100))
-LINES_PER_SITE=$(((LINES + SITES - 1) / SITES))
+# ---- Data: issue 2's plant (tools/bench/common.sh). ----
 CSV=$WORK/plant.csv
-echo "== data: cairn-datagen --sites $SITES --lines $LINES_PER_SITE --products 4 --interval 5m" \
-  "--from 2025-01-01 --days $DAYS --seed 1"
-run "$DATAGEN" --sites "$SITES" --lines "$LINES_PER_SITE" --products 4 --interval 5m \
-  --from 2025-01-01 --days "$DAYS" --seed 1 --output "$CSV"
-N=$(($(wc -l <"$CSV") - 1))  # also brings the file into the page cache, for every reader alike
+plant_csv "$RECORDS" "$CSV"
 CSV_MB=$(printf "%.0f" "$(calc "$(stat -c %s "$CSV") / 1e6")")
 
 DATA=$WORK/cairnd

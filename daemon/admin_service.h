@@ -9,7 +9,7 @@
 
 #include "daemon/disclosure.h"
 #include "daemon/federation_service.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
 #include "protocol/admin.capnp.h"

@@ -15,10 +15,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "daemon/config.h"
-#include "daemon/data_dir.h"
+#include "participant/config.h"
+#include "participant/data_dir.h"
 #include "daemon/disclosure.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
 #include "storage/consortium_store.h"

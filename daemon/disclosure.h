@@ -33,7 +33,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/random_source.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "model/query.h"
 #include "policy/decision.h"
 #include "policy/differencing.h"

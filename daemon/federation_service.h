@@ -39,7 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/disclosure.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"

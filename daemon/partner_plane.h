@@ -22,7 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "crypto/tls.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
 #include "daemon/service_context.h"

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "daemon/disclosure.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/service_context.h"
 #include "protocol/signed_envelope.h"
 #include "storage/nonce_store.h"

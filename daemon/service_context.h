@@ -11,8 +11,8 @@
 #include <string>
 
 #include "base/version.h"
-#include "daemon/config.h"
-#include "daemon/data_dir.h"
+#include "participant/config.h"
+#include "participant/data_dir.h"
 #include "daemon/worker_thread.h"
 #include "storage/database.h"
 #include "storage/record_store.h"

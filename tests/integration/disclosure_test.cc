@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "crypto/tls.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"
 #include "protocol/rpc_status.h"

@@ -12,7 +12,7 @@
 
 #include "crypto/certificate.h"
 #include "crypto/tls.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"

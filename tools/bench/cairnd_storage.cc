@@ -1,6 +1,6 @@
 #include "tools/bench/cairnd_storage.h"
 
-#include "daemon/config.h"
+#include "participant/config.h"
 
 namespace cairn {
 

@@ -23,8 +23,8 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "daemon/config.h"
-#include "daemon/data_dir.h"
+#include "participant/config.h"
+#include "participant/data_dir.h"
 #include "daemon/worker_thread.h"
 #include "protocol/convert.h"
 #include "protocol/rpc_status.h"

@@ -19,7 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 #include "model/query.h"
 
 namespace cairn {

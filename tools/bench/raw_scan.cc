@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "daemon/data_dir.h"
+#include "participant/data_dir.h"
 #include "query/engine.h"
 #include "storage/record_store.h"
 #include "tools/bench/cairnd_storage.h"

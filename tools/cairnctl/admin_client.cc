@@ -7,7 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "daemon/config.h"
+#include "participant/config.h"
 #include "protocol/convert.h"
 #include "protocol/rpc_status.h"
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "daemon/data_dir.h"
+#include "participant/data_dir.h"
 #include "model/metric_registry.h"
 #include "model/query.h"
 #include "model/series.h"

@@ -1,4 +1,4 @@
-#include "daemon/config.h"
+#include "participant/config.h"
 
 #include <errno.h>
 #include <string.h>

@@ -10,8 +10,8 @@
 //
 // The directory is created with mode 0700. Functions are thread-safe; a DataDirLock must be
 // released by the thread-agnostic destructor only once.
-#ifndef CAIRN_DAEMON_DATA_DIR_H_
-#define CAIRN_DAEMON_DATA_DIR_H_
+#ifndef CAIRN_PARTICIPANT_DATA_DIR_H_
+#define CAIRN_PARTICIPANT_DATA_DIR_H_
 
 #include <memory>
 #include <string>
@@ -76,4 +76,4 @@ std::string AbsolutePath(const std::string& path);
 
 }  // namespace cairn
 
-#endif  // CAIRN_DAEMON_DATA_DIR_H_
+#endif  // CAIRN_PARTICIPANT_DATA_DIR_H_

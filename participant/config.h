@@ -4,8 +4,8 @@
 // Every key is optional (the default applies); an unknown key, a value of the wrong type or
 // out of range is an error naming the file, line and key — a typo must never be silently
 // ignored. Value type; thread-compatible.
-#ifndef CAIRN_DAEMON_CONFIG_H_
-#define CAIRN_DAEMON_CONFIG_H_
+#ifndef CAIRN_PARTICIPANT_CONFIG_H_
+#define CAIRN_PARTICIPANT_CONFIG_H_
 
 #include <cstdint>
 #include <string>
@@ -55,4 +55,4 @@ std::string DefaultConfigText(absl::string_view name, absl::string_view listen =
 
 }  // namespace cairn
 
-#endif  // CAIRN_DAEMON_CONFIG_H_
+#endif  // CAIRN_PARTICIPANT_CONFIG_H_

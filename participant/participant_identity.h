@@ -3,8 +3,8 @@
 //
 // Created by `cairnctl init`, replaced by `cairnctl identity rotate`, loaded by cairnd.
 // Thread-compatible.
-#ifndef CAIRN_DAEMON_PARTICIPANT_IDENTITY_H_
-#define CAIRN_DAEMON_PARTICIPANT_IDENTITY_H_
+#ifndef CAIRN_PARTICIPANT_PARTICIPANT_IDENTITY_H_
+#define CAIRN_PARTICIPANT_PARTICIPANT_IDENTITY_H_
 
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "crypto/certificate.h"
 #include "crypto/identity.h"
-#include "daemon/data_dir.h"
+#include "participant/data_dir.h"
 
 namespace cairn {
 
@@ -40,4 +40,4 @@ absl::StatusOr<ParticipantIdentity> LoadParticipantIdentity(const DataDir& dir);
 
 }  // namespace cairn
 
-#endif  // CAIRN_DAEMON_PARTICIPANT_IDENTITY_H_
+#endif  // CAIRN_PARTICIPANT_PARTICIPANT_IDENTITY_H_

@@ -1,4 +1,4 @@
-#include "daemon/data_dir.h"
+#include "participant/data_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "daemon/config.h"
+#include "participant/config.h"
 
 namespace cairn {
 namespace {

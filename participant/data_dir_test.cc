@@ -1,4 +1,4 @@
-#include "daemon/data_dir.h"
+#include "participant/data_dir.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

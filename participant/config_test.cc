@@ -1,4 +1,4 @@
-#include "daemon/config.h"
+#include "participant/config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "daemon/participant_identity.h"
+#include "participant/participant_identity.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@ kj::Promise<void> AdminService::status(StatusContext call) {
         out.setRecords(stats.records);
         out.setSeries(stats.series);
         out.setDiskBytes(stats.disk_bytes);
-        out.setPartnerQueriesRefused(std::string(disclosure_.health().message()));
+        out.setPartnerQueriesRefused(std::string(audit_.health().message()));
       });
 }
 
@@ -125,65 +125,25 @@ kj::Promise<void> AdminService::identity(IdentityContext call) {
 
 kj::Promise<void> AdminService::addPartner(AddPartnerContext call) {
   auto params = call.getParams();
-  absl::StatusOr<CertificateInfo> cert = ParseCertificate(Text(params.getCertificatePem()));
-  if (!cert.ok()) {
-    ThrowIfError(absl::InvalidArgumentError(
-        absl::StrCat("the certificate is not a Cairn certificate: ", cert.status().message())));
-  }
-  if (params.getFingerprint().size() > 0) {
-    absl::StatusOr<Fingerprint> expected = Fingerprint::Parse(Text(params.getFingerprint()));
-    ThrowIfError(expected.status());
-    if (*expected != cert->fingerprint) {
-      ThrowIfError(absl::InvalidArgumentError(
-          absl::StrCat("fingerprint mismatch: the certificate carries ",
-                       cert->fingerprint.ToString(), " but you pinned ", expected->ToString(),
-                       "; check with your partner out of band before registering it")));
-    }
-  }
-  Timestamp now = NowMicros();
-  if (now >= cert->not_after) {
-    ThrowIfError(absl::InvalidArgumentError(
-        absl::StrCat("the certificate expired on ", FormatTimestamp(cert->not_after),
-                     "; ask the partner for a current one (cairnctl identity)")));
-  }
-  if (now < cert->not_before) {
-    ThrowIfError(absl::InvalidArgumentError(absl::StrCat("the certificate is not valid before ",
-                                                         FormatTimestamp(cert->not_before),
-                                                         "; check both clocks")));
-  }
-  if (cert->public_key == me_.identity.public_key()) {
-    ThrowIfError(absl::InvalidArgumentError("that is this daemon's own certificate"));
-  }
-  Partner partner;
-  partner.name = Text(params.getName());
-  partner.fingerprint = cert->fingerprint.ToString();
-  partner.display_name = cert->organization;
-  partner.certificate_pem = cert->pem;
-  partner.endpoint = Text(params.getEndpoint());
-  for (auto m : params.getAllowMetrics()) partner.allowed_metrics.push_back(Text(m));
-  for (const std::string& m : partner.allowed_metrics) {
-    if (context_.store->Metrics().Find(m) == nullptr) {
-      ThrowIfError(absl::NotFoundError(absl::StrCat("unknown metric '", m, "'")));
-    }
-  }
-  partner.added_at = NowMicros();
-  PartnerStore* partners = &partners_;
-  Disclosure* d = &disclosure_;
+  PartnerCandidate candidate;
+  candidate.name = Text(params.getName());
+  candidate.certificate_pem = Text(params.getCertificatePem());
+  candidate.endpoint = Text(params.getEndpoint());
+  candidate.fingerprint = Text(params.getFingerprint());
+  for (auto m : params.getAllowMetrics()) candidate.allow_metrics.push_back(Text(m));
+  absl::StatusOr<Partner> partner = CheckRegistration(
+      candidate, RegistrationOrigin::kSteward, partners_, me_.identity.public_key(),
+      context_.store->Metrics(), context_.clock->Now());
+  ThrowIfError(partner.status());
+  Stewardship* stewardship = &stewardship_;
   return context_.writer
-      ->Run([partners, partner, d] {
-        absl::Status s = partners->Add(partner);
-        if (!s.ok()) return s;
-        return d->RecordAdminAction(
-            "partner-add", partner,
-            absl::StrCat("registered partner '", partner.name, "' (", partner.fingerprint, ")"),
-            NowMicros());
+      ->Run([stewardship, partner = *std::move(partner)] {
+        return stewardship->RegisterPartners({partner}, "");
       })
-      .then([this, call, name = partner.name](absl::Status s) mutable {
-        ThrowIfError(s);
+      .then([this, call](absl::StatusOr<std::vector<Partner>> added) mutable {
+        ThrowIfError(added.status());
         ThrowIfError(plane_.ReloadTrust());
-        std::optional<Partner> added = partners_.Find(name);
-        FillPartner(*added, call.getResults().initPartner());
-        CAIRN_LOG_INFO("registered partner '", name, "' (", added->fingerprint, ")");
+        FillPartner(added->front(), call.getResults().initPartner());
       });
 }
 
@@ -196,38 +156,26 @@ kj::Promise<void> AdminService::listPartners(ListPartnersContext call) {
 
 kj::Promise<void> AdminService::revokePartner(RevokePartnerContext call) {
   std::string name = Text(call.getParams().getName());
-  PartnerStore* partners = &partners_;
-  Disclosure* d = &disclosure_;
-  Timestamp now = NowMicros();
-  return context_.writer
-      ->Run([partners, name, now, d] {
-        absl::Status s = partners->Revoke(name, now);
-        if (!s.ok()) return s;
-        return d->RecordAdminAction("partner-revoke", *partners->Find(name),
-                                    absl::StrCat("revoked partner '", name, "'"), now);
-      })
-      .then([this, call, name](absl::Status s) mutable {
-        ThrowIfError(s);
-        ThrowIfError(plane_.ReloadTrust());
-        std::optional<Partner> p = partners_.Find(name);
-        uint32_t closed = plane_.Disconnect(p->fingerprint);
+  Stewardship* stewardship = &stewardship_;
+  return context_.writer->Run([stewardship, name] { return stewardship->RevokePartner(name); })
+      .then([this, call, name](absl::StatusOr<Partner> revoked) mutable {
+        ThrowIfError(revoked.status());
+        // Its live connections close first: whatever happens to the trust store next, the
+        // revoked partner is heard no more.
+        uint32_t closed = plane_.Disconnect(revoked->fingerprint);
         call.getResults().setClosedConnections(closed);
         CAIRN_LOG_INFO("revoked partner '", name, "'; closed ", closed, " live connections");
+        ThrowIfError(plane_.ReloadTrust());
       });
 }
 
 kj::Promise<void> AdminService::allowMetrics(AllowMetricsContext call) {
   std::string name = Text(call.getParams().getName());
   std::vector<std::string> metrics;
-  for (auto m : call.getParams().getMetrics()) {
-    metrics.push_back(Text(m));
-    if (context_.store->Metrics().Find(metrics.back()) == nullptr) {
-      ThrowIfError(absl::NotFoundError(absl::StrCat("unknown metric '", metrics.back(), "'")));
-    }
-  }
-  PartnerStore* partners = &partners_;
+  for (auto m : call.getParams().getMetrics()) metrics.push_back(Text(m));
+  Stewardship* stewardship = &stewardship_;
   return context_.writer
-      ->Run([partners, name, metrics] { return partners->SetAllowedMetrics(name, metrics); })
+      ->Run([stewardship, name, metrics] { return stewardship->AllowMetrics(name, metrics); })
       .then([](absl::Status s) { ThrowIfError(s); });
 }
 
@@ -261,35 +209,49 @@ void SetTexts(List list, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) list.set(i, values[i]);
 }
 
+std::vector<std::string> DescribeChanges(const PolicyChange& c) {
+  std::vector<std::string> out;
+  for (const auto& g : c.grants_added) out.push_back("grant '" + g + "' added");
+  for (const auto& g : c.grants_changed) out.push_back("grant '" + g + "' changed");
+  for (const auto& g : c.grants_removed) out.push_back("grant '" + g + "' removed");
+  for (const auto& g : c.deny_rules_added) out.push_back("deny rule '" + g + "' added");
+  for (const auto& g : c.deny_rules_changed) out.push_back("deny rule '" + g + "' changed");
+  for (const auto& g : c.deny_rules_removed) out.push_back("deny rule '" + g + "' removed");
+  if (c.groups_changed) out.push_back("groups changed");
+  return out;
+}
+
 }  // namespace
 
 kj::Promise<void> AdminService::applyPolicy(ApplyPolicyContext call) {
   std::string text = Text(call.getParams().getText());
   std::string file = Text(call.getParams().getFileName());
   std::string by = Text(call.getParams().getAppliedBy());
-  Disclosure* d = &disclosure_;
+  Stewardship* stewardship = &stewardship_;
   return context_.writer
-      ->Run([d, text, file, by] { return d->ApplyPolicy(text, file, by, NowMicros()); })
+      ->Run([stewardship, text, file, by] { return stewardship->ApplyPolicy(text, file, by); })
       .then([call](absl::StatusOr<PolicyApplied> applied) mutable {
         ThrowIfError(applied.status());
         auto out = call.getResults();
         out.setVersion(applied->version);
-        SetTexts(out.initChanges(applied->changes.size()), applied->changes);
+        std::vector<std::string> changes = DescribeChanges(applied->change);
+        SetTexts(out.initChanges(changes.size()), changes);
         SetTexts(out.initWarnings(applied->warnings.size()), applied->warnings);
       });
 }
 
 kj::Promise<void> AdminService::policy(PolicyContext call) {
-  Disclosure* d = &disclosure_;
+  Stewardship* stewardship = &stewardship_;
   return context_.writer
-      ->Run([d] {
+      ->Run([stewardship] {
+        const PolicyInForce& in_force = stewardship->policy();
         std::vector<std::string> grants;
-        for (const Grant& g : d->policy().grants()) {
+        for (const Grant& g : in_force.policy().grants()) {
           std::string who = g.partner.empty() ? "group " + g.group : "partner " + g.partner;
           grants.push_back(
               absl::StrCat(g.name, "\t", who, "\t", ReleaseName(g.release), "\t", g.purpose));
         }
-        return std::make_pair(d->policy_version(), grants);
+        return std::make_pair(in_force.version(), grants);
       })
       .then([call](std::pair<PolicyVersion, std::vector<std::string>> current) mutable {
         auto out = call.getResults();
@@ -305,7 +267,7 @@ kj::Promise<void> AdminService::policy(PolicyContext call) {
 }
 
 kj::Promise<void> AdminService::policyHistory(PolicyHistoryContext call) {
-  absl::StatusOr<std::vector<PolicyChange>> history = disclosure_.policy_store().History();
+  absl::StatusOr<std::vector<PolicyChange>> history = stewardship_.History();
   ThrowIfError(history.status());
   auto out = call.getResults().initVersions(history->size());
   for (size_t i = 0; i < history->size(); ++i) {
@@ -331,12 +293,14 @@ kj::Promise<void> AdminService::policyHistory(PolicyHistoryContext call) {
 kj::Promise<void> AdminService::removeGrant(RemoveGrantContext call) {
   std::string name = Text(call.getParams().getName());
   std::string by = Text(call.getParams().getAppliedBy());
-  Disclosure* d = &disclosure_;
-  return context_.writer->Run([d, name, by] { return d->RemoveGrant(name, by, NowMicros()); })
+  Stewardship* stewardship = &stewardship_;
+  return context_.writer
+      ->Run([stewardship, name, by] { return stewardship->RemoveGrant(name, by); })
       .then([call](absl::StatusOr<PolicyApplied> applied) mutable {
         ThrowIfError(applied.status());
         call.getResults().setVersion(applied->version);
-        SetTexts(call.getResults().initChanges(applied->changes.size()), applied->changes);
+        std::vector<std::string> changes = DescribeChanges(applied->change);
+        SetTexts(call.getResults().initChanges(changes.size()), changes);
       });
 }
 
@@ -345,23 +309,20 @@ kj::Promise<void> AdminService::checkPolicy(CheckPolicyContext call) {
   absl::StatusOr<Query> query = FromProto(call.getParams().getQuery());
   ThrowIfError(query.status());
   ThrowIfError(ValidateQuery(*query, context_.store->Metrics()));
-  std::optional<Partner> partner = partners_.Find(name);
-  Disclosure* d = &disclosure_;
+  Stewardship* stewardship = &stewardship_;
   return context_.writer
-      ->Run([d, partner, name, query = *std::move(query)] {
-        return d->Explain(partner ? &*partner : nullptr, name, query, NowMicros());
+      ->Run([stewardship, name, query = *std::move(query)] {
+        return stewardship->Explain(name, query);
       })
-      .then([call](std::string explanation) mutable {
-        size_t verdict = explanation.rfind("=> ");
-        call.getResults().setAllowed(verdict != std::string::npos &&
-                                     explanation.compare(verdict, 10, "=> allowed") == 0);
-        call.getResults().setExplanation(explanation);
+      .then([call](PolicyExplanation explanation) mutable {
+        call.getResults().setAllowed(explanation.allowed);
+        call.getResults().setExplanation(explanation.ToString());
       });
 }
 
 kj::Promise<void> AdminService::auditTail(AuditTailContext call) {
   absl::StatusOr<std::vector<AuditEntry>> entries =
-      disclosure_.audit().Tail(std::max<uint32_t>(1, call.getParams().getCount()));
+      audit_.log().Tail(std::max<uint32_t>(1, call.getParams().getCount()));
   ThrowIfError(entries.status());
   auto out = call.getResults().initEntries(entries->size());
   for (size_t i = 0; i < entries->size(); ++i) out.set(i, AuditEntryToJson((*entries)[i]));
@@ -376,9 +337,9 @@ kj::Promise<void> AdminService::auditShow(AuditShowContext call) {
     if (!HexDecode(hash_hex, &hash)) {
       ThrowIfError(absl::InvalidArgumentError("the hash must be hex, e.g. from a receipt"));
     }
-    entry = disclosure_.audit().Find(hash);
+    entry = audit_.log().Find(hash);
   } else {
-    entry = disclosure_.audit().Get(call.getParams().getSeq());
+    entry = audit_.log().Get(call.getParams().getSeq());
   }
   ThrowIfError(entry.status());
   call.getResults().setEntry(AuditEntryToJson(*entry));
@@ -390,7 +351,7 @@ kj::Promise<void> AdminService::auditExport(AuditExportContext call) {
   uint32_t max = std::clamp<uint32_t>(call.getParams().getMaxEntries(), 1, 10'000);
   std::vector<std::string> lines;
   uint64_t next = from;
-  ThrowIfError(disclosure_.audit().ForEach(from, [&](const AuditEntry& e) {
+  ThrowIfError(audit_.log().ForEach(from, [&](const AuditEntry& e) {
     lines.push_back(AuditEntryToJson(e));
     next = e.seq + 1;
     return lines.size() < max;
@@ -401,11 +362,11 @@ kj::Promise<void> AdminService::auditExport(AuditExportContext call) {
 }
 
 kj::Promise<void> AdminService::auditVerify(AuditVerifyContext call) {
-  Disclosure* d = &disclosure_;
+  AuditWriter* audit = &audit_;
   return context_.readers
-      ->Run([d] {
+      ->Run([audit] {
         AuditVerifyReport report;
-        absl::Status s = d->VerifyAudit(&report);
+        absl::Status s = audit->Verify(&report);
         return std::make_pair(s, report);
       })
       .then([call](std::pair<absl::Status, AuditVerifyReport> result) mutable {
@@ -428,8 +389,8 @@ kj::Promise<void> AdminService::auditVerify(AuditVerifyContext call) {
 
 kj::Promise<void> AdminService::budgets(BudgetsContext call) {
   std::string partner = Text(call.getParams().getPartner());
-  Disclosure* d = &disclosure_;
-  return context_.writer->Run([d, partner] { return d->Budgets(partner, NowMicros()); })
+  Stewardship* stewardship = &stewardship_;
+  return context_.writer->Run([stewardship, partner] { return stewardship->Budgets(partner); })
       .then([call](std::vector<BudgetView> budgets) mutable {
         auto out = call.getResults().initBudgets(budgets.size());
         for (size_t i = 0; i < budgets.size(); ++i) {

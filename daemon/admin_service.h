@@ -7,11 +7,12 @@
 #ifndef CAIRN_DAEMON_ADMIN_SERVICE_H_
 #define CAIRN_DAEMON_ADMIN_SERVICE_H_
 
-#include "daemon/disclosure.h"
 #include "daemon/federation_service.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_plane.h"
+#include "daemon/release/audit_writer.h"
+#include "daemon/release/stewardship.h"
 #include "daemon/service_context.h"
+#include "participant/participant_identity.h"
 #include "protocol/admin.capnp.h"
 #include "storage/partner_store.h"
 
@@ -20,12 +21,14 @@ namespace cairn {
 class AdminService final : public proto::Admin::Server {
  public:
   AdminService(const ServiceContext& context, const ParticipantIdentity& me, PartnerStore& partners,
-               PartnerPlane& plane, Disclosure& disclosure, FederationService& federation)
+               PartnerPlane& plane, Stewardship& stewardship, AuditWriter& audit,
+               FederationService& federation)
       : context_(context),
         me_(me),
         partners_(partners),
         plane_(plane),
-        disclosure_(disclosure),
+        stewardship_(stewardship),
+        audit_(audit),
         federation_(federation) {}
 
   kj::Promise<void> status(StatusContext call) override;
@@ -62,7 +65,8 @@ class AdminService final : public proto::Admin::Server {
   const ParticipantIdentity& me_;
   PartnerStore& partners_;
   PartnerPlane& plane_;
-  Disclosure& disclosure_;
+  Stewardship& stewardship_;
+  AuditWriter& audit_;
   FederationService& federation_;
 };
 

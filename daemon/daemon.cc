@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
         absl::StrCat("cannot load this participant's identity: ", identity.status().message()));
   }
   daemon->identity_ = std::make_unique<ParticipantIdentity>(*std::move(identity));
-  Timestamp now = NowMicros();
+  Timestamp now = daemon->clock_.Now();
   const CertificateInfo& cert = daemon->identity_->certificate;
   if (now >= cert.not_after || now < cert.not_before) {
     CAIRN_LOG_WARNING("this participant's certificate is valid only from ",
@@ -89,18 +89,20 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
   daemon->consortia_ = std::make_unique<ConsortiumStore>(daemon->database_.get());
   CAIRN_ASSIGN_OR_RETURN(std::vector<PublicKey> former_keys, LoadFormerKeys(daemon->dir_));
   CAIRN_ASSIGN_OR_RETURN(
-      daemon->disclosure_,
-      Disclosure::Open(daemon->database_.get(), daemon->store_.get(), daemon->nonces_.get(),
-                       daemon->partners_.get(), daemon->identity_.get(), std::move(former_keys)));
+      daemon->release_,
+      ReleasePath::Open(daemon->database_.get(), daemon->store_.get(), daemon->nonces_.get(),
+                        daemon->partners_.get(), daemon->identity_.get(), std::move(former_keys),
+                        &daemon->clock_));
+  CAIRN_LOG_INFO("policy version ", daemon->release_.policy->number(), " in force");
   daemon->writer_ = std::make_unique<WorkerThread>();
   daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
-  daemon->context_ = ServiceContext{&daemon->config_,
-                                    &daemon->dir_,
-                                    daemon->database_.get(),
-                                    daemon->store_.get(),
-                                    daemon->writer_.get(),
-                                    daemon->readers_.get(),
-                                    std::chrono::steady_clock::now()};
+  daemon->pipeline_ =
+      std::make_unique<ReleasePipeline>(daemon->writer_.get(), daemon->readers_.get(),
+                                        daemon->release_.gate.get(), daemon->release_.audit.get());
+  daemon->context_ = ServiceContext{&daemon->clock_,        &daemon->config_,
+                                    &daemon->dir_,          daemon->database_.get(),
+                                    daemon->store_.get(),   daemon->writer_.get(),
+                                    daemon->readers_.get(), std::chrono::steady_clock::now()};
   return daemon;
 }
 
@@ -108,7 +110,8 @@ Daemon::~Daemon() {
   // Threads first (the writer finishes its current batch), then the store, then the lock.
   writer_.reset();
   readers_.reset();
-  disclosure_.reset();
+  pipeline_.reset();
+  release_ = ReleasePath();
   store_.reset();
   partners_.reset();
   nonces_.reset();
@@ -137,9 +140,10 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   umask(old_umask);
   chmod(socket_path.c_str(), 0600);
 
-  PartnerService partner_service(context_, *identity_, *nonces_, *disclosure_);
+  PartnerService partner_service(context_, *identity_, *nonces_, *pipeline_);
   // Before the plane, so that the plane's sessions (and their federation endpoints) go first.
-  FederationService federation(context_, io, *identity_, *partners_, *disclosure_, *consortia_);
+  FederationService federation(context_, io, *identity_, *partners_, *release_.gate, *pipeline_,
+                               *release_.audit, *release_.stewardship, *consortia_);
   PartnerPlane plane(context_, io, *partners_, partner_service, *identity_);
   federation.SetPlane(&plane);
   plane.SetFederationEndpoints([&federation](const Partner& partner, const PublicKey& peer) {
@@ -148,8 +152,9 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   federation.Load();
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_, *identity_, *partners_,
-                                                               plane, *disclosure_, federation));
+  AdminListener admin(kj::mv(receiver),
+                      kj::heap<AdminService>(context_, *identity_, *partners_, plane,
+                                             *release_.stewardship, *release_.audit, federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
@@ -158,15 +163,13 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                  ", ", partners_->Active().size(), " active");
   // Every minute: forget nonces too old to matter, and sign a checkpoint of the audit chain
   // if it grew.
-  Disclosure* disclosure = disclosure_.get();
+  AuditWriter* audit = release_.audit.get();
   kj::Function<kj::Promise<void>()> prune_loop;
   prune_loop = [&]() -> kj::Promise<void> {
     return io.provider->getTimer()
         .afterDelay(60 * kj::SECONDS)
         .then([&] { return partner_service.PruneNonces(); })
-        .then([&] {
-          return writer_->Run([disclosure] { return disclosure->Checkpoint(NowMicros()); });
-        })
+        .then([&] { return writer_->Run([audit] { return audit->Checkpoint(); }); })
         .then([&](absl::Status s) {
           if (!s.ok()) CAIRN_LOG_WARNING("audit checkpoint: ", s.message());
           return prune_loop();
@@ -194,7 +197,7 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   unlink(socket_path.c_str());
   federation.Stop().wait(io.waitScope);
   absl::Status checkpointed =
-      writer_->Run([disclosure] { return disclosure->Checkpoint(NowMicros()); }).wait(io.waitScope);
+      writer_->Run([audit] { return audit->Checkpoint(); }).wait(io.waitScope);
   if (!checkpointed.ok())
     CAIRN_LOG_WARNING("audit checkpoint at shutdown: ", checkpointed.message());
   return result;

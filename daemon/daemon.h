@@ -15,12 +15,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "participant/config.h"
-#include "participant/data_dir.h"
-#include "daemon/disclosure.h"
-#include "participant/participant_identity.h"
+#include "base/clock.h"
+#include "daemon/release/release_path.h"
+#include "daemon/release/release_pipeline.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
+#include "participant/config.h"
+#include "participant/data_dir.h"
+#include "participant/participant_identity.h"
 #include "storage/consortium_store.h"
 #include "storage/database.h"
 #include "storage/nonce_store.h"
@@ -54,9 +56,11 @@ class Daemon {
   std::unique_ptr<NonceStore> nonces_;
   std::unique_ptr<ConsortiumStore> consortia_;
   std::unique_ptr<ParticipantIdentity> identity_;
-  std::unique_ptr<Disclosure> disclosure_;
+  SystemClock clock_;
+  ReleasePath release_;  // the one release path (daemon/release/)
   std::unique_ptr<WorkerThread> writer_;
   std::unique_ptr<WorkerPool> readers_;
+  std::unique_ptr<ReleasePipeline> pipeline_;
   ServiceContext context_;
 };
 

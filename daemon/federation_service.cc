@@ -208,12 +208,17 @@ class FederationService::Transport final : public FederationTransport {
 
 FederationService::FederationService(const ServiceContext& context, kj::AsyncIoContext& io,
                                      const ParticipantIdentity& me, PartnerStore& partners,
-                                     Disclosure& disclosure, ConsortiumStore& store)
+                                     ReleaseGate& gate, ReleasePipeline& pipeline,
+                                     AuditWriter& audit, Stewardship& stewardship,
+                                     ConsortiumStore& store)
     : context_(context),
       io_(io),
       me_(me),
       partners_(partners),
-      disclosure_(disclosure),
+      gate_(gate),
+      pipeline_(pipeline),
+      audit_(audit),
+      stewardship_(stewardship),
       store_(store),
       loop_(kj::getCurrentThreadExecutor()),
       requester_(std::make_unique<WorkerThread>()) {}
@@ -245,13 +250,14 @@ absl::StatusOr<std::shared_ptr<FederationService::Consortium>> FederationService
   auto c = std::make_shared<Consortium>(std::move(stored), std::move(roster));
   c->my_name = self->name;
   c->steward =
-      std::make_unique<DaemonRoundSteward>(*context_.writer, disclosure_, store_, c->roster);
+      std::make_unique<DaemonRoundSteward>(*context_.writer, gate_, pipeline_, store_, c->roster);
   MemberContext member;
   member.identity = &me_.identity;
   member.roster = &c->roster;
   member.steward = c->steward.get();
   member.local = EngineLocalQuery(context_.store);
-  member.clock = [] { return NowMicros(); };
+  const Clock* clock = context_.clock;
+  member.clock = [clock] { return clock->Now(); };
   c->member = std::make_unique<FederationMember>(std::move(member), std::move(cohorts));
   return c;
 }
@@ -291,16 +297,17 @@ kj::Promise<absl::Status> FederationService::Audit(const Partner& from, Federati
                                                    const absl::Status& why) {
   CAIRN_LOG_INFO("federation: ", FederationCallName(call), " from '", from.name,
                  "' refused: ", why.message());
-  AuditEntry e;
-  e.time = NowMicros();
-  e.partner = from.name;
-  e.partner_fingerprint = from.fingerprint;
-  e.request_hash = round;
-  e.decision = DecisionFor(why);
-  e.reason = absl::StrCat(FederationCallName(call), ": ", why.message());
-  e.kind = "federated";
-  Disclosure* d = &disclosure_;
-  return context_.writer->Run([d, e]() mutable { return d->RecordRound(std::move(e), nullptr); })
+  AuditWriter* audit = &audit_;
+  AuditSubject who = SubjectOf(from, round);
+  std::string reason = absl::StrCat(FederationCallName(call), ": ", why.message());
+  AuditDecision decision = DecisionFor(why);
+  return context_.writer
+      ->Run([audit, who, reason, decision]() -> absl::StatusOr<AuditLog::Receipt> {
+        AuditEntry e = audit->Begin(AuditKind::kFederated, decision, who);
+        e.reason = reason;
+        rocksdb::WriteBatch batch;
+        return audit->Append(std::move(e), &batch);
+      })
       .then([why](absl::StatusOr<AuditLog::Receipt> r) { return r.ok() ? why : r.status(); });
 }
 
@@ -327,7 +334,7 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
       .then([this, from, peer, call, bytes,
              fail](absl::StatusOr<Routed> routed) -> kj::Promise<std::string> {
         if (!routed.ok()) return fail("", routed.status());
-        const Timestamp now = NowMicros();
+        const Timestamp now = context_.clock->Now();
         PurgeRoutes(now);
         if (routed->requester && *routed->requester != peer) {
           return fail(routed->round, absl::PermissionDeniedError(absl::StrCat(
@@ -411,9 +418,9 @@ kj::Promise<std::string> FederationService::Answer(Partner from, PublicKey peer,
                         return refusal;
                       });
                 }
-                routes_[round] = std::make_unique<Route>(Route{consortium->stored.consortium,
-                                                               peer.fingerprint().ToString(),
-                                                               NowMicros() + kRouteLifetime});
+                routes_[round] = std::make_unique<Route>(
+                    Route{consortium->stored.consortium, peer.fingerprint().ToString(),
+                          context_.clock->Now() + kRouteLifetime});
               } else if (call == FederationCall::kValues) {
                 routes_.erase(round);
               }
@@ -519,8 +526,10 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
                      " in ", file_name, ": ask the consortium to add it")));
   }
   // Every member must be the registered partner of the same name and key, or be registered
-  // now from the roster's certificate. All problems are reported at once; nothing is applied.
-  const Timestamp now = NowMicros();
+  // now from the roster's certificate (the steward's one registration check). All problems are
+  // reported at once; nothing is applied.
+  const Timestamp now = context_.clock->Now();
+  const MetricRegistry registry = context_.store->Metrics();
   std::vector<std::string> errors;
   std::vector<Partner> to_register;
   for (const RosterMember& m : roster->members()) {
@@ -550,25 +559,14 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
           m.name, " --cert FILE --fingerprint ", fp, ")"));
       continue;
     }
-    absl::StatusOr<CertificateInfo> cert = ParseCertificate(m.certificate_pem);
-    if (!cert.ok()) {
-      errors.push_back(absl::StrCat("member '", m.name, "': ", cert.status().message()));
+    absl::StatusOr<Partner> p = CheckRegistration(
+        PartnerCandidate{m.name, m.certificate_pem, m.endpoint, fp, {}},
+        RegistrationOrigin::kRoster, partners_, me_.identity.public_key(), registry, now);
+    if (!p.ok()) {
+      errors.push_back(absl::StrCat("member '", m.name, "': ", p.status().message()));
       continue;
     }
-    if (now >= cert->not_after || now < cert->not_before) {
-      errors.push_back(absl::StrCat("member '", m.name, "': its certificate is valid from ",
-                                    FormatTimestamp(cert->not_before), " to ",
-                                    FormatTimestamp(cert->not_after)));
-      continue;
-    }
-    Partner p;
-    p.name = m.name;
-    p.fingerprint = fp;
-    p.display_name = cert->organization;
-    p.certificate_pem = cert->pem;
-    p.endpoint = m.endpoint;
-    p.added_at = now;
-    to_register.push_back(std::move(p));
+    to_register.push_back(*std::move(p));
   }
   if (!errors.empty()) {
     ThrowIfError(absl::InvalidArgumentError(
@@ -577,32 +575,29 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
   }
 
   StoredRoster stored{consortium, std::move(text), std::move(file_name), now, std::move(added_by)};
-  PartnerStore* partners = &partners_;
-  Disclosure* d = &disclosure_;
+  Stewardship* stewardship = &stewardship_;
+  AuditWriter* audit = &audit_;
   ConsortiumStore* store = &store_;
   size_t members = roster->members().size();
   return context_.writer
-      ->Run([partners, d, store, stored, to_register, members,
-             now]() -> absl::StatusOr<std::optional<std::string>> {
-        for (const Partner& p : to_register) {
-          CAIRN_RETURN_IF_ERROR(partners->Add(p));
-          CAIRN_RETURN_IF_ERROR(d->RecordAdminAction(
-              "partner-add", p,
-              absl::StrCat("registered partner '", p.name, "' (", p.fingerprint,
-                           ") from the roster of consortium ", stored.consortium),
-              now));
-        }
+      ->Run([stewardship, audit, store, stored, to_register,
+             members]() -> absl::StatusOr<std::optional<std::string>> {
+        // One write: the partners registered from the roster, the roster, and their entries.
         rocksdb::WriteBatch batch;
         store->PutRoster(stored, &batch);
-        AuditEntry e;
-        e.time = now;
-        e.decision = AuditDecision::kAllowed;
-        e.kind = "consortium-add";
+        AuditEntry e = audit->Begin(AuditKind::kConsortiumAdd, AuditDecision::kAllowed);
         e.reason = absl::StrCat("roster of consortium ", stored.consortium, " (", members,
                                 " members) imported from ", stored.file_name, " by ",
                                 stored.added_by, " (sha256 ", HexEncode(Sha256(stored.text)), ")");
         e.result_hash = Sha256(stored.text);
-        CAIRN_RETURN_IF_ERROR(d->RecordRound(std::move(e), &batch).status());
+        std::vector<AuditEntry> more;
+        more.push_back(std::move(e));
+        CAIRN_RETURN_IF_ERROR(
+            stewardship
+                ->RegisterPartners(
+                    to_register, absl::StrCat("from the roster of consortium ", stored.consortium),
+                    &batch, std::move(more))
+                .status());
         return store->Memory(stored.consortium);
       })
       .then([this, stored, to_register](absl::StatusOr<std::optional<std::string>> memory) {
@@ -685,18 +680,16 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
         Transport transport(*this, c);
         RoundReport report;
         absl::StatusOr<FederatedResult> result = RunFederatedRoundWithRetry(
-            *identity, c->roster, transport, round, NowMicros(), kMaxAttempts, &report);
+            *identity, c->roster, transport, round, context_.clock->Now(), kMaxAttempts, &report);
         return Ran(std::move(result), std::move(report));
       })
       .then([this, c, outcome = std::move(outcome), round](Ran ran) mutable {
         outcome.result = std::move(ran.first);
         outcome.report = std::move(ran.second);
         // The round this daemon ran, audited before its result goes anywhere.
-        AuditEntry e;
-        e.time = NowMicros();
-        e.kind = "federated-request";
-        e.partner = c->my_name;
-        e.partner_fingerprint = me_.certificate.fingerprint.ToString();
+        AuditSubject who{c->my_name, me_.certificate.fingerprint.ToString(), "", ""};
+        AuditDecision decision = AuditDecision::kFailed;
+        std::string result_hash, reason;
         std::vector<std::string> cohort;
         for (const PublicKey& k : outcome.report.final_cohort) {
           cohort.push_back(outcome.names[k.fingerprint().ToString()]);
@@ -705,22 +698,27 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
           const FederatedResult& r = *outcome.result;
           size_t released = 0;
           for (const FederatedRow& row : r.rows) released += row.released;
-          e.decision = AuditDecision::kAllowed;
-          e.request_hash = Raw(DigestProposal(r.proposal.body));
-          e.result_hash = Sha256(EncodeFederatedResult(r));
-          e.reason = absl::StrCat(
-              "ran a round of consortium ", c->stored.consortium, ": ", DescribeQuery(round.query),
-              "; cohort ", absl::StrJoin(cohort, ", "), "; ", released, " of ", r.rows.size(),
-              " groups released after ", outcome.report.attempts, " attempt(s)");
+          decision = AuditDecision::kAllowed;
+          who.request_hash = Raw(DigestProposal(r.proposal.body));
+          result_hash = Sha256(EncodeFederatedResult(r));
+          reason = absl::StrCat("ran a round of consortium ", c->stored.consortium, ": ",
+                                DescribeQuery(round.query), "; cohort ",
+                                absl::StrJoin(cohort, ", "), "; ", released, " of ", r.rows.size(),
+                                " groups released after ", outcome.report.attempts, " attempt(s)");
         } else {
-          e.decision = AuditDecision::kFailed;
-          e.reason = absl::StrCat("a round of consortium ", c->stored.consortium, " (",
-                                  DescribeQuery(round.query),
-                                  ") failed: ", outcome.result.status().message());
+          reason = absl::StrCat("a round of consortium ", c->stored.consortium, " (",
+                                DescribeQuery(round.query),
+                                ") failed: ", outcome.result.status().message());
         }
-        Disclosure* d = &disclosure_;
+        AuditWriter* audit = &audit_;
         return context_.writer
-            ->Run([d, e]() mutable { return d->RecordRound(std::move(e), nullptr); })
+            ->Run([audit, who, decision, result_hash, reason] {
+              AuditEntry e = audit->Begin(AuditKind::kFederatedRequest, decision, who);
+              e.result_hash = result_hash;
+              e.reason = reason;
+              rocksdb::WriteBatch batch;
+              return audit->Append(std::move(e), &batch);
+            })
             .then(
                 [outcome = std::move(outcome)](absl::StatusOr<AuditLog::Receipt> receipt) mutable {
                   // Fail closed: no result leaves unaudited.

@@ -38,15 +38,18 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "daemon/disclosure.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_plane.h"
+#include "daemon/release/audit_writer.h"
+#include "daemon/release/release_gate.h"
+#include "daemon/release/release_pipeline.h"
+#include "daemon/release/stewardship.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
 #include "federation/messages.h"
 #include "federation/requester.h"
 #include "federation/roster.h"
 #include "federation/transport.h"
+#include "participant/participant_identity.h"
 #include "protocol/federation.capnp.h"
 #include "storage/consortium_store.h"
 #include "storage/partner_store.h"
@@ -90,7 +93,8 @@ struct FederateOutcome {
 class FederationService {
  public:
   FederationService(const ServiceContext& context, kj::AsyncIoContext& io,
-                    const ParticipantIdentity& me, PartnerStore& partners, Disclosure& disclosure,
+                    const ParticipantIdentity& me, PartnerStore& partners, ReleaseGate& gate,
+                    ReleasePipeline& pipeline, AuditWriter& audit, Stewardship& stewardship,
                     ConsortiumStore& store);
   ~FederationService();
 
@@ -143,7 +147,10 @@ class FederationService {
   kj::AsyncIoContext& io_;
   const ParticipantIdentity& me_;
   PartnerStore& partners_;
-  Disclosure& disclosure_;
+  ReleaseGate& gate_;
+  ReleasePipeline& pipeline_;
+  AuditWriter& audit_;
+  Stewardship& stewardship_;
   ConsortiumStore& store_;
   PartnerPlane* plane_ = nullptr;
   const kj::Executor& loop_;  // this (event loop) thread's, for the requester's transport

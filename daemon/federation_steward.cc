@@ -19,14 +19,37 @@ Decision DaemonRoundSteward::DecisionOf(RoundVerdict verdict) {
   return d;
 }
 
+namespace {
+
+// A member's figures on their way out of a round: only the commit step has work to do (the
+// member checked the round and computed its figures; it signs them itself).
+class FederatedRelease final : public ReleaseSteps {
+ public:
+  FederatedRelease(RoundRelease release, std::function<absl::Status(rocksdb::WriteBatch*)> stage)
+      : release_(std::move(release)), stage_(std::move(stage)) {}
+
+  absl::Status Commit(ReleaseGate& gate) override {
+    verdict_ = gate.AdmitRound(release_, stage_);
+    return verdict_.allowed ? absl::OkStatus() : absl::PermissionDeniedError(verdict_.reason);
+  }
+
+  RoundVerdict verdict() && { return std::move(verdict_); }
+
+ private:
+  const RoundRelease release_;
+  const std::function<absl::Status(rocksdb::WriteBatch*)> stage_;
+  RoundVerdict verdict_;
+};
+
+}  // namespace
+
 Decision DaemonRoundSteward::Check(absl::string_view requester, const Query& query,
                                    absl::string_view consortium, Timestamp now) {
-  Disclosure* disclosure = &disclosure_;
+  ReleaseGate* gate = &gate_;
   std::string who(requester), in(consortium);
   RoundVerdict verdict;
   KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 verdict =
-                     writer_.RunSync([&] { return disclosure->CheckRound(who, query, in, now); });
+                 verdict = writer_.RunSync([&] { return gate->CheckRound(who, query, in); });
                })) {
     verdict = RoundVerdict{};
     verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");
@@ -69,14 +92,15 @@ Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
     store->PutMemory(notice.consortium, memory.Export(), batch);
     return absl::OkStatus();
   };
-  Disclosure* disclosure = &disclosure_;
-  RoundVerdict verdict;
-  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 verdict = writer_.RunSync(
-                     [&] { return disclosure->AdmitRound(release, stage, notice.now); });
-               })) {
-    verdict = RoundVerdict{};
-    verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");
+  FederatedRelease out(std::move(release), stage);
+  absl::Status released = pipeline_.RunBlocking(out);
+  RoundVerdict verdict = std::move(out).verdict();
+  if (!released.ok() && verdict.allowed) {
+    // Admitted and written, but not made durable (or the daemon is stopping): nothing leaves.
+    verdict.allowed = false;
+    verdict.reason = std::string(released.message());
+  } else if (!released.ok() && verdict.reason.empty()) {
+    verdict.reason = std::string(released.message());
   }
   if (!verdict.allowed) {
     CAIRN_LOG_INFO("refused to release figures into round ", notice.round, " of consortium ",

@@ -2,18 +2,19 @@
 // the daemon's own policy, gate, budget ledger and audit log decide whether the member takes
 // part in a round and release its figures, exactly as for a partner's query.
 //
-//   Check  the policy in force decides (Disclosure::CheckRound); spends nothing.
-//   Admit  the grant chosen at the proposal must still admit the round; then ONE write holds
-//          the audit entry (kind "federated"), the budget debit and the member's cohort memory
-//          with this round added (ConsortiumStore, family kFederation). The member records the
-//          round in its own memory right after (federation/member.cc), so the stored memory
-//          and the member's stay equal, and a restarted member starts from the stored one.
-//          If the write fails, the member sends nothing.
+//   Check  the policy in force decides (ReleaseGate::CheckRound); spends nothing.
+//   Admit  a release through the daemon's one release pipeline (release_pipeline.h): its
+//          commit step has the gate admit it — the grant chosen at the proposal must still
+//          admit the round — and writes ONE batch holding the audit entry (kind federated),
+//          the budget debit and the member's cohort memory with this round added
+//          (ConsortiumStore, family kFederation); its sync step makes that durable. The member
+//          records the round in its own memory right after (federation/member.cc), so the
+//          stored memory and the member's stay equal, and a restarted member starts from the
+//          stored one. If the write fails, the member sends nothing.
 //
 // Threading: the member calls it on a reader thread, under the member's lock (one call at a
-// time). Every call runs on the writer thread (WorkerThread::RunSync), where Disclosure and
-// the kFederation writes live, and blocks the reader meanwhile. If the writer has stopped
-// (shutdown), the call is refused.
+// time). The writer's steps run on the writer thread (WorkerThread::RunSync) and block the
+// reader meanwhile. If the writer has stopped (shutdown), the call is refused.
 #ifndef CAIRN_DAEMON_FEDERATION_STEWARD_H_
 #define CAIRN_DAEMON_FEDERATION_STEWARD_H_
 
@@ -23,8 +24,9 @@
 
 #include "absl/strings/string_view.h"
 #include "crypto/public_key.h"
-#include "daemon/disclosure.h"
 #include "daemon/federation_audit.h"
+#include "daemon/release/release_gate.h"
+#include "daemon/release/release_pipeline.h"
 #include "daemon/worker_thread.h"
 #include "federation/roster.h"
 #include "federation/steward.h"
@@ -35,9 +37,9 @@ namespace cairn {
 class DaemonRoundSteward final : public RoundSteward {
  public:
   // All must outlive the steward; `roster` is the member's own copy.
-  DaemonRoundSteward(WorkerThread& writer, Disclosure& disclosure, ConsortiumStore& store,
-                     const ConsortiumRoster& roster)
-      : writer_(writer), disclosure_(disclosure), store_(store), roster_(roster) {}
+  DaemonRoundSteward(WorkerThread& writer, ReleaseGate& gate, ReleasePipeline& pipeline,
+                     ConsortiumStore& store, const ConsortiumRoster& roster)
+      : writer_(writer), gate_(gate), pipeline_(pipeline), store_(store), roster_(roster) {}
 
   Decision Check(absl::string_view requester, const Query& query, absl::string_view consortium,
                  Timestamp now) override;
@@ -47,7 +49,8 @@ class DaemonRoundSteward final : public RoundSteward {
   Decision DecisionOf(RoundVerdict verdict);
 
   WorkerThread& writer_;
-  Disclosure& disclosure_;
+  ReleaseGate& gate_;
+  ReleasePipeline& pipeline_;
   ConsortiumStore& store_;
   const ConsortiumRoster& roster_;
   // The grant the last Decision points to: the member copies it before its next call.

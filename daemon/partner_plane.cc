@@ -272,7 +272,7 @@ kj::Promise<VerifiedAnswer> PartnerPlane::Ask(const Partner& partner, Query quer
   absl::StatusOr<CertificateInfo> cert = ParseCertificate(partner.certificate_pem);
   ThrowIfError(cert.status());
   PublicKey key = cert->public_key;
-  absl::StatusOr<SignedBytes> request = SignQueryRequest(me_.identity, key, query, NowMicros());
+  absl::StatusOr<SignedBytes> request = SignQueryRequest(me_.identity, key, query, context_.clock->Now());
   ThrowIfError(request.status());
   const ParticipantIdentity* me = &me_;
   const ServiceContext* context = &context_;

@@ -1,37 +1,73 @@
-// PartnerService: how this daemon answers a partner's signed query.
+// PartnerService: the partner door — how this daemon answers a partner's signed query.
 //
-// The path, in order: decode the envelope and verify its signature; the signer must be the
-// key the TLS connection authenticated, the request must be addressed to us and fresh. Then
-// Disclosure decides (replay, policy), prepares the release (exact, or private with noise)
-// and commits it (audit entry, budget debit, released answer, nonce: one atomic write). Only
-// then is the result attested (signed by our key, carrying the audit receipt) and sealed to
-// the requester. Refusals reach the partner as "PERMISSION_DENIED: <reason>" (or
+// A thin adapter over the release pipeline (daemon/release/release_pipeline.h): it turns the
+// request that arrived on an authenticated session into a PartnerQueryRelease, whose steps are
+//   open     decode the envelope and verify its signature; the signer must be the key the TLS
+//            connection authenticated, the request addressed to us and fresh, the query valid
+//   decide   ReleaseGate::Decide (replay, policy or allow-list, an earlier private answer)
+//   prepare  PrepareRelease over the store (exact, withheld, or noisy)
+//   commit   ReleaseGate::Commit (one write with the audit entry, debit, answer, nonce)
+//   attest   sign the result with our key and the audit receipt; seal it to the requester
+// and the pipeline runs them. Refusals reach the partner as "PERMISSION_DENIED: <reason>" (or
 // RESOURCE_EXHAUSTED for budgets and rate limits, UNAUTHENTICATED / INVALID_ARGUMENT for bad
-// envelopes); every request, allowed, denied or failed, is audited. Runs on the daemon's event
-// loop thread; the work itself is done on the writer and reader threads: in one writer task
-// when nobody else waits for the writer, else in a pipeline where the writer does only the
-// serial steps (decide, commit, sync) and commits queued together share one fsync.
+// envelopes); every request, allowed, denied or failed, is audited.
+//
+// Threading: Answer() runs on the daemon's event loop thread; the steps run where the pipeline
+// puts them. See daemon/release/life-of-a-partner-query.md.
 #ifndef CAIRN_DAEMON_PARTNER_SERVICE_H_
 #define CAIRN_DAEMON_PARTNER_SERVICE_H_
 
 #include <kj/async.h>
 
+#include <optional>
 #include <string>
 
-#include "daemon/disclosure.h"
-#include "participant/participant_identity.h"
+#include "base/clock.h"
+#include "daemon/release/release_pipeline.h"
 #include "daemon/service_context.h"
+#include "participant/participant_identity.h"
 #include "protocol/signed_envelope.h"
 #include "storage/nonce_store.h"
 #include "storage/partner_store.h"
 
 namespace cairn {
 
+// A partner's query on its way through the pipeline: what each step does for it, and what it
+// leaves for the next. (Public for the benchmark that times the steps one by one.)
+class PartnerQueryRelease final : public ReleaseSteps {
+ public:
+  PartnerQueryRelease(const ServiceContext& context, const ParticipantIdentity& me, Partner partner,
+                      PublicKey peer, SignedBytes envelope);
+
+  absl::Status Open() override;
+  absl::Status Decide(ReleaseGate& gate) override;
+  absl::Status Prepare() override;
+  absl::Status Commit(ReleaseGate& gate) override;
+  absl::Status Attest() override;
+  void Failed(ReleaseGate& gate, const absl::Status& why) override;
+
+  // After Attest(): the sealed SignedResult for the requester.
+  std::string TakeSealed() { return std::move(sealed_); }
+
+ private:
+  const ServiceContext& context_;
+  const ParticipantIdentity& me_;
+  const PublicKey peer_;
+  const SignedBytes envelope_;
+  const Partner partner_;
+  const AuditSubject subject_;             // for a request that fails before it is decoded
+  std::optional<PartnerRequest> request_;  // from Open() on
+  Verdict verdict_;
+  PreparedRelease release_;
+  AuditLog::Receipt receipt_;
+  std::string sealed_;
+};
+
 class PartnerService {
  public:
   PartnerService(const ServiceContext& context, const ParticipantIdentity& me, NonceStore& nonces,
-                 Disclosure& disclosure)
-      : context_(context), me_(me), nonces_(nonces), disclosure_(disclosure) {}
+                 ReleasePipeline& pipeline)
+      : context_(context), me_(me), nonces_(nonces), pipeline_(pipeline) {}
 
   // Resolves to the sealed SignedResult for `partner`, whose key the connection authenticated
   // as `peer`; rejects with the reason the request was refused.
@@ -49,7 +85,7 @@ class PartnerService {
   const ServiceContext& context_;
   const ParticipantIdentity& me_;
   NonceStore& nonces_;
-  Disclosure& disclosure_;
+  ReleasePipeline& pipeline_;
 };
 
 }  // namespace cairn

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "base/clock.h"
 #include "base/version.h"
 #include "participant/config.h"
 #include "participant/data_dir.h"
@@ -20,6 +21,7 @@
 namespace cairn {
 
 struct ServiceContext {
+  const Clock* clock;  // every part of the daemon reads the time here
   const Config* config;
   const DataDir* data_dir;
   Database* database;

@@ -56,6 +56,37 @@ std::optional<AuditDecision> ParseAuditDecision(absl::string_view name) {
   return std::nullopt;
 }
 
+absl::string_view AuditKindName(AuditKind kind) {
+  switch (kind) {
+    case AuditKind::kQuery:
+      return "query";
+    case AuditKind::kFederated:
+      return "federated";
+    case AuditKind::kFederatedRequest:
+      return "federated-request";
+    case AuditKind::kPolicyApply:
+      return "policy-apply";
+    case AuditKind::kPartnerAdd:
+      return "partner-add";
+    case AuditKind::kPartnerRevoke:
+      return "partner-revoke";
+    case AuditKind::kPartnerAllow:
+      return "partner-allow";
+    case AuditKind::kConsortiumAdd:
+      return "consortium-add";
+  }
+  return "query";
+}
+
+std::optional<AuditKind> ParseAuditKind(absl::string_view name) {
+  for (AuditKind k : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
+                      AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
+                      AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd}) {
+    if (AuditKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
 bool operator==(const AuditEntry& a, const AuditEntry& b) {
   return a.seq == b.seq && a.time == b.time && a.partner == b.partner &&
          a.partner_fingerprint == b.partner_fingerprint && a.request_hash == b.request_hash &&
@@ -86,7 +117,7 @@ std::string EncodeAuditEntry(const AuditEntry& e) {
   w.U64(e.policy_version);
   w.I64(e.epsilon_micros);
   w.Field(e.result_hash);
-  w.Field(e.kind);
+  w.Field(AuditKindName(e.kind));
   w.Field(e.prev_hash);
   return out;
 }
@@ -99,13 +130,13 @@ absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* e) {
   if (!r.Raw(kEntryTag.size(), &tag) || tag != kEntryTag) {
     return absl::InvalidArgumentError("not an audit entry (missing the cairn-audit-entry-v1 tag)");
   }
-  std::string decision;
+  std::string decision, kind;
   *e = AuditEntry();
   bool ok = r.U64(&e->seq) && r.I64(&e->time) && r.Field(&e->partner) &&
             r.Field(&e->partner_fingerprint) && r.Field(&e->request_hash) &&
             r.Field(&e->request_signature) && r.Field(&decision) && r.Field(&e->reason) &&
             r.Field(&e->grant) && r.U64(&e->policy_version) && r.I64(&e->epsilon_micros) &&
-            r.Field(&e->result_hash) && r.Field(&e->kind) && r.Field(&e->prev_hash);
+            r.Field(&e->result_hash) && r.Field(&kind) && r.Field(&e->prev_hash);
   if (!ok) return absl::InvalidArgumentError("audit entry is truncated");
   if (!r.done()) {
     return absl::InvalidArgumentError(
@@ -114,6 +145,9 @@ absl::Status DecodeAuditEntry(absl::string_view bytes, AuditEntry* e) {
   std::optional<AuditDecision> d = ParseAuditDecision(decision);
   if (!d) return absl::InvalidArgumentError(absl::StrCat("unknown decision '", decision, "'"));
   e->decision = *d;
+  std::optional<AuditKind> k = ParseAuditKind(kind);
+  if (!k) return absl::InvalidArgumentError(absl::StrCat("unknown entry kind '", kind, "'"));
+  e->kind = *k;
   return absl::OkStatus();
 }
 

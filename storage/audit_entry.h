@@ -12,7 +12,7 @@
 //                 || str(decision)                 ("allowed", "denied" or "failed")
 //                 || str(reason) || str(grant)
 //                 || u64(policy_version) || i64(epsilon_micros)
-//                 || str(result_hash) || str(kind)
+//                 || str(result_hash) || str(kind)      (AuditKindName)
 //                 || str(prev_hash)                (32 bytes; 32 zero bytes for seq 1)
 //   entry_hash  = SHA-256(entry_bytes)
 //
@@ -41,6 +41,21 @@ enum class AuditDecision { kAllowed, kDenied, kFailed };
 absl::string_view AuditDecisionName(AuditDecision d);  // "allowed", "denied", "failed"
 std::optional<AuditDecision> ParseAuditDecision(absl::string_view name);
 
+// What an entry records. The encoding stores the name, so the order here is free to change;
+// a name, once written to a log, must never change meaning.
+enum class AuditKind {
+  kQuery,             // "query": a partner's query, answered, refused or failed
+  kFederated,         // "federated": this daemon's part in another member's round
+  kFederatedRequest,  // "federated-request": a round this daemon ran
+  kPolicyApply,       // "policy-apply": a policy version applied
+  kPartnerAdd,        // "partner-add": a partner registered
+  kPartnerRevoke,     // "partner-revoke": a partner revoked
+  kPartnerAllow,      // "partner-allow": a partner's metric allow-list changed (no policy yet)
+  kConsortiumAdd,     // "consortium-add": a consortium roster imported
+};
+absl::string_view AuditKindName(AuditKind kind);
+std::optional<AuditKind> ParseAuditKind(absl::string_view name);
+
 // Limits on what one entry may hold, so that a request cannot make the log grow without
 // bound. Text over the limit is cut (see NormalizeAuditText); byte fields are hashes and
 // signatures the daemon computes, so one over the limit is a bug and is refused.
@@ -60,9 +75,9 @@ struct AuditEntry {
   uint64_t policy_version = 0;
   int64_t epsilon_micros = 0;  // spent by this request (millionths of epsilon)
   std::string result_hash;     // bytes; empty if nothing was released
-  std::string kind;            // "query", "federated", "policy-apply", ...
-  std::string prev_hash;       // assigned by AuditLog::Prepare
-  std::string hash;            // assigned by AuditLog::Prepare
+  AuditKind kind = AuditKind::kQuery;
+  std::string prev_hash;  // assigned by AuditLog::Prepare
+  std::string hash;       // assigned by AuditLog::Prepare
 
   friend bool operator==(const AuditEntry& a, const AuditEntry& b);
 };

@@ -32,7 +32,7 @@ AuditEntry FirstEntry() {
   e.policy_version = 3;
   e.epsilon_micros = 250000;
   e.result_hash = "\xaa\xbb";
-  e.kind = "query";
+  e.kind = AuditKind::kQuery;
   e.prev_hash = std::string(32, '\0');
   return e;
 }
@@ -95,6 +95,23 @@ TEST(AuditEntryTest, DecodeRejectsAnUnknownDecision) {
   AuditEntry e;
   EXPECT_THAT(DecodeAuditEntry(bytes, &e),
               StatusIs(absl::StatusCode::kInvalidArgument, "unknown decision 'allowex'"));
+}
+
+TEST(AuditEntryTest, DecodeRejectsAnUnknownKind) {
+  std::string bytes = EncodeAuditEntry(FirstEntry());
+  size_t at = bytes.rfind("query");
+  bytes.replace(at, 5, "quest");
+  AuditEntry e;
+  EXPECT_THAT(DecodeAuditEntry(bytes, &e),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown entry kind 'quest'"));
+}
+
+TEST(AuditEntryTest, EveryKindReadsBackUnderItsName) {
+  for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
+                         AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
+                         AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd}) {
+    EXPECT_EQ(ParseAuditKind(AuditKindName(kind)), kind) << AuditKindName(kind);
+  }
 }
 
 TEST(NormalizeAuditTextTest, ValidShortTextIsUnchanged) {

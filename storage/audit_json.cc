@@ -32,7 +32,7 @@ std::string AuditEntryToJson(const AuditEntry& e) {
   json["policy_version"] = e.policy_version;
   json["epsilon_micros"] = e.epsilon_micros;
   json["result_hash"] = HexEncode(e.result_hash);
-  json["kind"] = e.kind;
+  json["kind"] = std::string(AuditKindName(e.kind));
   json["prev_hash"] = HexEncode(e.prev_hash);
   json["hash"] = HexEncode(e.hash);
   return Dump(json);

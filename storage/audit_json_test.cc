@@ -53,7 +53,7 @@ AuditEntry Allowed() {
   e.policy_version = 3;
   e.epsilon_micros = 250000;
   e.result_hash = "\xaa\xbb";
-  e.kind = "query";
+  e.kind = AuditKind::kQuery;
   return e;
 }
 

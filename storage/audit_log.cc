@@ -121,9 +121,8 @@ absl::StatusOr<AuditLog::Receipt> AuditLog::Prepare(AuditEntry entry, rocksdb::W
                                                      kMaxAuditBinaryBytes));
     }
   }
-  if (entry.kind.empty()) return absl::InvalidArgumentError("audit entry: kind is empty");
   for (std::string* text :
-       {&entry.partner, &entry.partner_fingerprint, &entry.reason, &entry.grant, &entry.kind}) {
+       {&entry.partner, &entry.partner_fingerprint, &entry.reason, &entry.grant}) {
     *text = NormalizeAuditText(*text);
   }
 

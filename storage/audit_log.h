@@ -108,6 +108,10 @@ class AuditLog {
   // behind the disk: a write reported as failed reached it, or another writer); Internal for
   // RocksDB errors. Nothing is added to the batch on error.
   absl::StatusOr<Receipt> Prepare(AuditEntry entry, rocksdb::WriteBatch* batch);
+  // Re-reads the head from disk, forgetting entries prepared and not committed: after a write
+  // that was reported as failed, which may or may not have reached the disk. DataLoss /
+  // Internal as Open.
+  absl::Status Recover();
 
   // The batch holding the oldest prepared entry, `receipt`, was written: it becomes the head.
   // FailedPrecondition if `receipt` is not the oldest prepared entry (then nothing changes).
@@ -151,7 +155,6 @@ class AuditLog {
 
  private:
   explicit AuditLog(Database* db) : db_(db) {}
-  absl::Status Recover();
 
   Database* db_;
   rocksdb::ColumnFamilyHandle* cf_ = nullptr;

@@ -167,6 +167,12 @@ absl::Status Database::SyncDeferred() {
   return absl::OkStatus();
 }
 
+absl::Status Database::Resume() {
+  rocksdb::Status s = db_->Resume();
+  if (s.ok() || s.IsNotSupported()) return absl::OkStatus();
+  return FromRocks(s, absl::StrCat("resuming writes to ", options_.path));
+}
+
 uint64_t Database::deferred_syncs() const {
   absl::MutexLock lock(&sync_mu_);
   return syncs_;

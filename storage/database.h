@@ -79,6 +79,9 @@ class Database {
   // Makes every write applied so far durable. OK at once when nothing is pending (another
   // sync covered it) or Options::sync is off; Internal with RocksDB's message otherwise.
   absl::Status SyncDeferred();
+  // After a failed write or sync: asks RocksDB to leave the read-only state its background
+  // error put it in, so that writes may be tried again. OK if there was nothing to resume.
+  absl::Status Resume();
   // How many times SyncDeferred() had to sync the log (for tests and statistics).
   uint64_t deferred_syncs() const;
 

@@ -22,8 +22,9 @@
 // Account rows are one per partner and grant ever charged (a few dozen bytes each).
 //
 // Writing follows the daemon's one-batch rule: the Put* calls add rows to the caller's
-// WriteBatch (with the audit entry); then Committed() if the batch was written, Abandoned()
-// if not, which discards the in-memory counts of everything put since the last call.
+// WriteBatch (with the audit entry), between Stage() and the StagedWrite token's Committed() (the
+// batch was written) or its destruction (it was not: the in-memory counts of everything put
+// since are discarded).
 //
 // Key layout: str(x) is a u32 big-endian length and the bytes (storage/codec.h).
 //   'a' str(partner) str(grant)            -> i64(period_start) i64(spent_micros)
@@ -127,12 +128,34 @@ class LedgerStore {
   // Footprints stored for `partner` under `grant` (committed).
   size_t FootprintCount(absl::string_view partner, absl::string_view grant) const;
 
-  // ---- The batch holding everything put since the last call was written / was not.
-  void Committed();
-  void Abandoned();
+  // ---- The batch holding everything put since Stage(): written, or not.
+  //
+  // The in-memory counts of rows put into a batch are provisional until the batch is written.
+  // Stage() returns a token that discards them when it goes out of scope, unless Committed()
+  // was called after the write succeeded, so that no caller can forget either.
+  class [[nodiscard]] StagedWrite {
+   public:
+    explicit StagedWrite(LedgerStore* store) : store_(store) {}
+    StagedWrite(StagedWrite&& other) noexcept : store_(other.store_) { other.store_ = nullptr; }
+    StagedWrite& operator=(StagedWrite&&) = delete;
+    ~StagedWrite() {
+      if (store_ != nullptr) store_->Abandoned();
+    }
+    // The batch was written: the rows put since Stage() count.
+    void Committed() {
+      if (store_ != nullptr) store_->Committed();
+      store_ = nullptr;
+    }
+
+   private:
+    LedgerStore* store_;
+  };
+  StagedWrite Stage() { return StagedWrite(this); }
 
  private:
   LedgerStore(Database* db, const Options& options);
+  void Committed();
+  void Abandoned();
   absl::Status LoadCounts();
   // The age-index key of the oldest stored answer of `pair` not evicted in the pending batch.
   absl::StatusOr<std::optional<std::string>> OldestReleased(const std::string& pair) const

@@ -46,7 +46,7 @@ class LedgerStoreTest : public ::testing::Test {
   // Writes `batch` and tells the store.
   void Commit(rocksdb::WriteBatch& batch) {
     ASSERT_TRUE(db_->Write(&batch).ok());
-    store_->Committed();
+    store_->Stage().Committed();
   }
 
   static ReleasedKey Key(std::string query, std::string partner = "oem",
@@ -125,7 +125,7 @@ TEST_F(LedgerStoreTest, AccountsRoundTripOneRowPerPartnerAndGrant) {
 TEST_F(LedgerStoreTest, ADebitWhoseBatchIsNotWrittenIsNotLoaded) {
   rocksdb::WriteBatch lost;
   ASSERT_TRUE(store_->PutAccount({"oem", "benchmark", T("2026-03-01"), 250'000}, &lost).ok());
-  store_->Abandoned();
+  { LedgerStore::StagedWrite not_written = store_->Stage(); }
   EXPECT_TRUE(store_->LoadAccounts()->empty());
 }
 
@@ -239,7 +239,7 @@ TEST_F(LedgerStoreTest, AReplacementAndAnEvictionInOneBatchDoNotCollide) {
 TEST_F(LedgerStoreTest, AnAnswerWhoseBatchIsNotWrittenLeavesNothing) {
   rocksdb::WriteBatch lost;
   ASSERT_TRUE(store_->PutReleased(Key("q"), "answer", 0, &lost).ok());
-  store_->Abandoned();
+  { LedgerStore::StagedWrite not_written = store_->Stage(); }
   EXPECT_EQ(Find(Key("q")), std::nullopt);
   EXPECT_EQ(store_->ReleasedCount("oem", "benchmark"), 0u);
   ASSERT_TRUE(Release(Key("q"), "again").ok());  // the same key may be put in a new batch
@@ -377,7 +377,7 @@ TEST_F(FootprintTest, FootprintsWhoseBatchIsNotWrittenAreNotCounted) {
   Reopen();
   rocksdb::WriteBatch lost;
   ASSERT_TRUE(store_->PutFootprints("oem", grant_.name, {Q1({1})}, &lost).ok());
-  store_->Abandoned();
+  { LedgerStore::StagedWrite not_written = store_->Stage(); }
   EXPECT_TRUE(Release({Q1({2})}).ok());
 }
 

@@ -65,13 +65,14 @@ std::shared_ptr<const std::vector<Partner>> PartnerStore::Snapshot() const {
   return partners_;
 }
 
-absl::Status PartnerStore::Put(const Partner& partner) {
-  rocksdb::WriteBatch batch;
+absl::StatusOr<Partner> PartnerStore::Stage(Partner partner, rocksdb::WriteBatch* batch) const {
   rocksdb::Status s =
-      batch.Put(db_->handle(Family::kPartners), partner.name, EncodePartner(partner));
+      batch->Put(db_->handle(Family::kPartners), partner.name, EncodePartner(partner));
   if (!s.ok()) return FromRocks(s, "partner record");
-  absl::Status written = db_->Write(&batch);
-  if (!written.ok()) return written;
+  return partner;
+}
+
+void PartnerStore::Apply(const Partner& partner) {
   std::lock_guard<std::mutex> lock(mu_);
   auto next = std::make_shared<std::vector<Partner>>(*partners_);
   auto it = std::find_if(next->begin(), next->end(),
@@ -84,10 +85,9 @@ absl::Status PartnerStore::Put(const Partner& partner) {
   std::sort(next->begin(), next->end(),
             [](const Partner& a, const Partner& b) { return a.name < b.name; });
   partners_ = std::move(next);
-  return absl::OkStatus();
 }
 
-absl::Status PartnerStore::Add(Partner partner) {
+absl::StatusOr<Partner> PartnerStore::Add(Partner partner, rocksdb::WriteBatch* batch) const {
   if (!IsValidPartnerName(partner.name)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "partner name '", partner.name,
@@ -106,10 +106,11 @@ absl::Status PartnerStore::Add(Partner partner) {
     }
   }
   partner.revoked_at.reset();
-  return Put(partner);
+  return Stage(std::move(partner), batch);
 }
 
-absl::Status PartnerStore::Revoke(absl::string_view name, Timestamp now) {
+absl::StatusOr<Partner> PartnerStore::Revoke(absl::string_view name, Timestamp now,
+                                             rocksdb::WriteBatch* batch) const {
   std::optional<Partner> p = Find(name);
   if (!p) return absl::NotFoundError(absl::StrCat("no partner named '", name, "'"));
   if (!p->active()) {
@@ -117,11 +118,12 @@ absl::Status PartnerStore::Revoke(absl::string_view name, Timestamp now) {
         "partner '", name, "' was already revoked at ", FormatTimestamp(*p->revoked_at)));
   }
   p->revoked_at = now;
-  return Put(*p);
+  return Stage(*std::move(p), batch);
 }
 
-absl::Status PartnerStore::SetAllowedMetrics(absl::string_view name,
-                                             std::vector<std::string> metrics) {
+absl::StatusOr<Partner> PartnerStore::SetAllowedMetrics(absl::string_view name,
+                                                        std::vector<std::string> metrics,
+                                                        rocksdb::WriteBatch* batch) const {
   std::optional<Partner> p = Find(name);
   if (!p || !p->active()) {
     return absl::NotFoundError(absl::StrCat("no active partner named '", name, "'"));
@@ -129,7 +131,7 @@ absl::Status PartnerStore::SetAllowedMetrics(absl::string_view name,
   std::sort(metrics.begin(), metrics.end());
   metrics.erase(std::unique(metrics.begin(), metrics.end()), metrics.end());
   p->allowed_metrics = std::move(metrics);
-  return Put(*p);
+  return Stage(*std::move(p), batch);
 }
 
 std::vector<Partner> PartnerStore::List() const { return *Snapshot(); }

@@ -7,8 +7,8 @@
 // no longer trusted; the name may then be registered again with a new certificate.
 // The storage layer does not parse certificates: the caller checks them (crypto/) first.
 //
-// Threading: writes (Add, Revoke) from one thread at a time; reads are thread-safe and see
-// an immutable snapshot.
+// Threading: changes (Add, Revoke, SetAllowedMetrics, Apply) from one thread at a time; reads
+// are thread-safe and see an immutable snapshot.
 #ifndef CAIRN_STORAGE_PARTNER_STORE_H_
 #define CAIRN_STORAGE_PARTNER_STORE_H_
 
@@ -23,6 +23,7 @@
 #include "absl/strings/string_view.h"
 #include "base/time.h"
 #include "model/partner_name.h"
+#include "rocksdb/write_batch.h"
 #include "storage/database.h"
 
 namespace cairn {
@@ -44,13 +45,22 @@ class PartnerStore {
  public:
   static absl::StatusOr<std::unique_ptr<PartnerStore>> Open(Database* db);
 
+  // Each change is checked against the registered partners and its row added to `batch` (the
+  // caller writes it with the change's audit entry); the changed record is returned, and
+  // becomes visible with Apply() once the batch is written. Nothing is added on error.
+  //
   // Registers `partner`. InvalidArgument for a malformed name; AlreadyExists if an active
   // partner has that name or that fingerprint. A revoked partner of the same name is replaced.
-  absl::Status Add(Partner partner);
+  absl::StatusOr<Partner> Add(Partner partner, rocksdb::WriteBatch* batch) const;
   // NotFound if no such partner; FailedPrecondition if already revoked.
-  absl::Status Revoke(absl::string_view name, Timestamp now);
+  absl::StatusOr<Partner> Revoke(absl::string_view name, Timestamp now,
+                                 rocksdb::WriteBatch* batch) const;
   // Replaces the allow-list of an active partner. NotFound if none.
-  absl::Status SetAllowedMetrics(absl::string_view name, std::vector<std::string> metrics);
+  absl::StatusOr<Partner> SetAllowedMetrics(absl::string_view name,
+                                            std::vector<std::string> metrics,
+                                            rocksdb::WriteBatch* batch) const;
+  // Makes a change visible to readers, after its batch was written.
+  void Apply(const Partner& changed);
 
   std::vector<Partner> List() const;  // by name, revoked ones included
   std::optional<Partner> Find(absl::string_view name) const;
@@ -59,7 +69,7 @@ class PartnerStore {
 
  private:
   explicit PartnerStore(Database* db) : db_(db) {}
-  absl::Status Put(const Partner& partner);
+  absl::StatusOr<Partner> Stage(Partner partner, rocksdb::WriteBatch* batch) const;
   std::shared_ptr<const std::vector<Partner>> Snapshot() const;
 
   Database* db_;

@@ -32,12 +32,41 @@ class PartnerStoreTest : public ::testing::Test {
     p.added_at = 5;
     return p;
   }
+  // A change as the daemon makes it: staged, written, then applied.
+  template <typename Change>
+  absl::Status Write(Change change) {
+    rocksdb::WriteBatch batch;
+    absl::StatusOr<Partner> changed = change(&batch);
+    if (!changed.ok()) return changed.status();
+    absl::Status written = db_->Write(&batch);
+    if (written.ok()) store_->Apply(*changed);
+    return written;
+  }
+  absl::Status Add(Partner p) {
+    return Write([&](rocksdb::WriteBatch* b) { return store_->Add(p, b); });
+  }
+  absl::Status Revoke(const std::string& name, Timestamp now) {
+    return Write([&](rocksdb::WriteBatch* b) { return store_->Revoke(name, now, b); });
+  }
+  absl::Status Allow(const std::string& name, std::vector<std::string> metrics) {
+    return Write(
+        [&](rocksdb::WriteBatch* b) { return store_->SetAllowedMetrics(name, metrics, b); });
+  }
+
   std::unique_ptr<Database> db_;
   std::unique_ptr<PartnerStore> store_;
 };
 
+TEST_F(PartnerStoreTest, AChangeWhoseBatchIsNotWrittenIsNeitherVisibleNorStored) {
+  rocksdb::WriteBatch lost;
+  ASSERT_TRUE(store_->Add(Make("acme", "ed25519:aaa"), &lost).ok());
+  EXPECT_FALSE(store_->Find("acme").has_value());
+  Reopen();
+  EXPECT_FALSE(store_->Find("acme").has_value());
+}
+
 TEST_F(PartnerStoreTest, AddFindAndSurviveReopen) {
-  ASSERT_TRUE(store_->Add(Make("acme", "ed25519:aaa")).ok());
+  ASSERT_TRUE(Add(Make("acme", "ed25519:aaa")).ok());
   Reopen();
   ASSERT_TRUE(store_->Find("acme").has_value());
   EXPECT_EQ(store_->Find("acme")->endpoint, "127.0.0.1:7443");
@@ -45,36 +74,35 @@ TEST_F(PartnerStoreTest, AddFindAndSurviveReopen) {
 }
 
 TEST_F(PartnerStoreTest, NameAndKeyAreUniqueAmongActivePartners) {
-  ASSERT_TRUE(store_->Add(Make("acme", "ed25519:aaa")).ok());
-  EXPECT_EQ(store_->Add(Make("acme", "ed25519:bbb")).code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_THAT(store_->Add(Make("other", "ed25519:aaa")).message(),
+  ASSERT_TRUE(Add(Make("acme", "ed25519:aaa")).ok());
+  EXPECT_EQ(Add(Make("acme", "ed25519:bbb")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Add(Make("other", "ed25519:aaa")).message(),
               HasSubstr("already registered as partner 'acme'"));
 }
 
 TEST_F(PartnerStoreTest, RevokedPartnerIsKeptButNoLongerTrusted) {
-  ASSERT_TRUE(store_->Add(Make("acme", "ed25519:aaa")).ok());
-  ASSERT_TRUE(store_->Revoke("acme", 99).ok());
+  ASSERT_TRUE(Add(Make("acme", "ed25519:aaa")).ok());
+  ASSERT_TRUE(Revoke("acme", 99).ok());
   Reopen();
   EXPECT_FALSE(store_->FindActiveByFingerprint("ed25519:aaa").has_value());
   ASSERT_TRUE(store_->Find("acme").has_value());
   EXPECT_EQ(*store_->Find("acme")->revoked_at, 99);
   EXPECT_TRUE(store_->Active().empty());
-  EXPECT_EQ(store_->Revoke("acme", 100).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Revoke("acme", 100).code(), absl::StatusCode::kFailedPrecondition);
   // The name may be registered again with a new key.
-  EXPECT_TRUE(store_->Add(Make("acme", "ed25519:ccc")).ok());
+  EXPECT_TRUE(Add(Make("acme", "ed25519:ccc")).ok());
   EXPECT_TRUE(store_->Find("acme")->active());
 }
 
 TEST_F(PartnerStoreTest, RejectsBadNamesAndUnknownPartners) {
-  EXPECT_EQ(store_->Add(Make("Acme Steel", "ed25519:a")).code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->Revoke("nobody", 1).code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store_->SetAllowedMetrics("nobody", {"energy"}).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Add(Make("Acme Steel", "ed25519:a")).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Revoke("nobody", 1).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Allow("nobody", {"energy"}).code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(PartnerStoreTest, AllowedMetricsAreSortedAndUnique) {
-  ASSERT_TRUE(store_->Add(Make("acme", "ed25519:aaa")).ok());
-  ASSERT_TRUE(store_->SetAllowedMetrics("acme", {"water", "energy", "water"}).ok());
+  ASSERT_TRUE(Add(Make("acme", "ed25519:aaa")).ok());
+  ASSERT_TRUE(Allow("acme", {"water", "energy", "water"}).ok());
   EXPECT_EQ(store_->Find("acme")->allowed_metrics, (std::vector<std::string>{"energy", "water"}));
 }
 

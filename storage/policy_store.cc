@@ -9,7 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
-#include "policy/policy_file.h"
 #include "rocksdb/iterator.h"
 #include "storage/codec.h"
 
@@ -174,17 +173,14 @@ absl::StatusOr<uint64_t> PolicyStore::NewestVersion() const {
   return version;
 }
 
-absl::StatusOr<AppliedPolicy> PolicyStore::Apply(absl::string_view text,
+absl::StatusOr<PolicyVersion> PolicyStore::Apply(absl::string_view text,
                                                  absl::string_view file_name,
                                                  absl::string_view applied_by, Timestamp now,
-                                                 const MetricRegistry* registry,
                                                  rocksdb::WriteBatch* batch) {
   if (file_name.size() > kMaxNameBytes || applied_by.size() > kMaxNameBytes) {
     return absl::InvalidArgumentError("policy apply: file name or applier longer than 1 KiB");
   }
-  AppliedPolicy applied;
-  CAIRN_ASSIGN_OR_RETURN(applied.policy, ParsePolicyFile(file_name, text, registry));
-  PolicyVersion& v = applied.version;
+  PolicyVersion v;
   CAIRN_ASSIGN_OR_RETURN(uint64_t newest, NewestVersion());
   v.version = newest + 1;
   v.applied_at = now;
@@ -203,7 +199,7 @@ absl::StatusOr<AppliedPolicy> PolicyStore::Apply(absl::string_view text,
     return FromRocks(s, "policy apply: adding the version to the batch");
   }
   batch->PopSavePoint().PermitUncheckedError();
-  return applied;
+  return v;
 }
 
 absl::StatusOr<PolicyVersion> PolicyStore::GetMetadata(uint64_t version) const {
@@ -241,22 +237,6 @@ absl::StatusOr<PolicyVersion> PolicyStore::Current() const {
   return Get(newest);
 }
 
-absl::StatusOr<AppliedPolicy> PolicyStore::LoadCurrent(const MetricRegistry* registry) const {
-  absl::StatusOr<PolicyVersion> current = Current();
-  if (absl::IsNotFound(current.status())) return AppliedPolicy();  // deny everything
-  if (!current.ok()) return current.status();
-  AppliedPolicy applied;
-  absl::StatusOr<Policy> policy = ParsePolicyFile(current->file_name, current->text, registry);
-  if (!policy.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("stored policy version ", current->version,
-                     " no longer validates: ", policy.status().message()));
-  }
-  applied.version = *std::move(current);
-  applied.policy = *std::move(policy);
-  return applied;
-}
-
 absl::StatusOr<std::vector<PolicyChange>> PolicyStore::History(size_t limit) const {
   limit = std::min(limit, kMaxHistory);
   CAIRN_ASSIGN_OR_RETURN(uint64_t newest, NewestVersion());
@@ -284,20 +264,13 @@ absl::StatusOr<std::vector<PolicyChange>> PolicyStore::History(size_t limit) con
   return out;
 }
 
-absl::StatusOr<std::string> PolicyStore::RemoveGrant(absl::string_view name,
-                                                     const MetricRegistry* registry) const {
+absl::StatusOr<std::string> PolicyStore::RemoveGrant(absl::string_view name) const {
   absl::StatusOr<PolicyVersion> current = Current();
   if (absl::IsNotFound(current.status())) {
     return absl::NotFoundError(absl::StrCat("no policy is applied, so no grant '", name, "'"));
   }
   if (!current.ok()) return current.status();
-  CAIRN_ASSIGN_OR_RETURN(std::string text, RemoveGrantFromPolicyText(current->text, name));
-  absl::StatusOr<Policy> policy = ParsePolicyFile(current->file_name, text, registry);
-  if (!policy.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the policy without grant '", name, "' does not validate: ", policy.status().message()));
-  }
-  return text;
+  return RemoveGrantFromPolicyText(current->text, name);
 }
 
 }  // namespace cairn

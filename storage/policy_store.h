@@ -1,10 +1,10 @@
 // PolicyStore: the versions of the owner's policy file, in the kPolicy family.
 //
 // Each Apply() stores a new version — number (1, 2, ...), time, file name, who applied it,
-// the TOML text exactly as given and its SHA-256 — after validating the text with
-// ParsePolicyFile(). Deny by default: an empty store means no policy, and LoadCurrent() then
-// returns an empty Policy, which denies everything. Versions are kept for good: audit entries
-// name the policy version a decision was made under.
+// the TOML text exactly as given and its SHA-256. The store does not read policies: the caller
+// validates the text as a policy (policy/policy_file.h) before it applies it, and parses the
+// current version at start. Deny by default: an empty store means no policy. Versions are kept
+// for good: audit entries name the policy version a decision was made under.
 //
 // Each version also records a digest per grant, per deny rule and of the groups table: the
 // SHA-256 of the element's canonical form (toml++ re-emits it as JSON with keys sorted), so
@@ -33,8 +33,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "base/time.h"
-#include "model/metric_registry.h"
-#include "policy/policy.h"
 #include "rocksdb/write_batch.h"
 #include "storage/database.h"
 
@@ -68,42 +66,32 @@ struct PolicyChange {
   bool groups_changed = false;
 };
 
-struct AppliedPolicy {
-  PolicyVersion version;
-  Policy policy;
-};
-
 class PolicyStore {
  public:
   // `db` must outlive the store.
   static absl::StatusOr<std::unique_ptr<PolicyStore>> Open(Database* db);
 
-  // Validates `text` (ParsePolicyFile with `registry`, which may be null) and adds it to
-  // `batch` as the next version. Returns the version and the parsed policy, which become
-  // current once the batch is written. InvalidArgument with the parser's messages for an
-  // invalid policy, or if file_name or applied_by exceed 1 KiB; Internal / DataLoss for
-  // storage errors. Nothing is added to the batch on error.
-  absl::StatusOr<AppliedPolicy> Apply(absl::string_view text, absl::string_view file_name,
+  // Adds `text` to `batch` as the next version, which becomes current once the batch is
+  // written. The caller has validated `text` as a policy. InvalidArgument if it is not TOML, or
+  // if file_name or applied_by exceed 1 KiB; Internal / DataLoss for storage errors. Nothing is
+  // added to the batch on error.
+  absl::StatusOr<PolicyVersion> Apply(absl::string_view text, absl::string_view file_name,
                                       absl::string_view applied_by, Timestamp now,
-                                      const MetricRegistry* registry, rocksdb::WriteBatch* batch);
+                                      rocksdb::WriteBatch* batch);
 
   // The newest version; NotFound if no policy was ever applied.
   absl::StatusOr<PolicyVersion> Current() const;
   // Version `version`; NotFound if there is none.
   absl::StatusOr<PolicyVersion> Get(uint64_t version) const;
-  // The current policy, parsed: version 0 and an empty Policy (deny everything) if there is
-  // none. InvalidArgument if the stored text no longer validates (e.g. against `registry`).
-  absl::StatusOr<AppliedPolicy> LoadCurrent(const MetricRegistry* registry) const;
   // The newest min(limit, kMaxHistory) versions, oldest first, each compared with the
   // version before it (version 1 with an empty policy).
   absl::StatusOr<std::vector<PolicyChange>> History(size_t limit = kMaxHistory) const;
   static constexpr size_t kMaxHistory = 1'000;
 
   // The text of a new version: the current one without the grant `name` (for `cairnctl
-  // policy rm`), validated like any apply. Apply() it to store it. NotFound if there is no
-  // policy or no such grant; InvalidArgument if the result does not validate.
-  absl::StatusOr<std::string> RemoveGrant(absl::string_view name,
-                                          const MetricRegistry* registry) const;
+  // policy rm`); the caller validates it like any policy and applies it. NotFound if there is
+  // no policy or no such grant.
+  absl::StatusOr<std::string> RemoveGrant(absl::string_view name) const;
 
  private:
   explicit PolicyStore(Database* db) : db_(db), cf_(db->handle(Family::kPolicy)) {}

@@ -5,7 +5,7 @@
 // replayed request — each ends as documented, with its audit entry. And the daemon is killed at
 // every step between decision and release: nothing is ever released without its audit entry and
 // budget debit, and a failed audit write makes it refuse partner queries.
-#include "daemon/disclosure.h"
+#include "base/clock.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -312,7 +312,7 @@ TEST_F(DisclosureTest, AReplayedRequestIsRefusedAndAudited) {
   Query q;
   q.metric = "co2e_scope1";
   SignedBytes request =
-      *SignQueryRequest(me.identity, server.certificate.public_key, q, NowMicros());
+      *SignQueryRequest(me.identity, server.certificate.public_key, q, SystemClock().Now());
   connection->Send(request).wait(io.waitScope);
   KJ_IF_MAYBE (e,
                kj::runCatchingExceptions([&] { connection->Send(request).wait(io.waitScope); })) {
@@ -402,7 +402,7 @@ TEST_F(DisclosureTest, WhenTheAuditLogCannotBeWrittenPartnerQueriesAreRefused) {
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("audit log cannot be written"));
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}, &error).is_null());
-  EXPECT_THAT(error, HasSubstr("refused until cairnd is restarted"));
+  EXPECT_THAT(error, HasSubstr("partner queries are refused until a write succeeds"));
   EXPECT_THAT(Cairnctl(supplier_dir_, {"status"}).out, HasSubstr("partner queries refused"));
 }
 

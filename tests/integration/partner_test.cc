@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/clock.h"
 #include "crypto/certificate.h"
 #include "crypto/tls.h"
 #include "participant/participant_identity.h"
@@ -175,7 +176,7 @@ TEST_F(PartnerTest, ExpiredAndNotYetValidCertificatesAreRefused) {
   Start();
   Introduce();
   ASSERT_EQ(Ask().exit_code, 0);
-  Timestamp now = NowMicros();
+  Timestamp now = SystemClock().Now();
   Timestamp day = kMicrosPerDay;
   for (auto [from, to] :
        {std::pair{now - 30 * day, now - day}, std::pair{now + day, now + 30 * day}}) {
@@ -211,7 +212,7 @@ class RawClient {
     }
     return c;
   }
-  SignedBytes Sign(Timestamp at = NowMicros()) {
+  SignedBytes Sign(Timestamp at = SystemClock().Now()) {
     Query q;
     q.metric = "co2e_scope1";
     q.group_tags = {"product"};
@@ -267,7 +268,7 @@ TEST_F(PartnerTest, AStaleRequestIsRefused) {
   auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok()) << c.status();
   absl::StatusOr<std::string> r =
-      client.Send(**c, client.Sign(NowMicros() - 3600 * kMicrosPerSecond));
+      client.Send(**c, client.Sign(SystemClock().Now() - 3600 * kMicrosPerSecond));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(r.status().message(), HasSubstr("stale request"));
 }

@@ -50,13 +50,13 @@
 #include "crypto/public_key.h"
 #include "crypto/sealing.h"
 #include "crypto/signing.h"
-#include "participant/config.h"
-#include "participant/data_dir.h"
-#include "daemon/disclosure.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
+#include "daemon/release/release_path.h"
 #include "daemon/worker_thread.h"
+#include "participant/config.h"
+#include "participant/data_dir.h"
+#include "participant/participant_identity.h"
 #include "protocol/convert.h"
 #include "protocol/signed_envelope.h"
 #include "query/engine.h"
@@ -132,9 +132,8 @@ int Fail(absl::string_view what, const absl::Status& status) {
 absl::StatusOr<SignedBytes> Attest(const ParticipantIdentity& owner, const std::string& owner_name,
                                    const QueryRequestInfo& info, const QueryResult& result,
                                    const Protection& protection) {
-  AttestationInfo attestation{info.query,  result,         owner.identity.public_key(),
-                              owner_name,  info.requester, info.hash,
-                              NowMicros(), protection};
+  AttestationInfo attestation{info.query,     result,    owner.identity.public_key(), owner_name,
+                              info.requester, info.hash, SystemClock().Now(),         protection};
   return SignAttestation(owner.identity, attestation);
 }
 
@@ -174,10 +173,13 @@ int Run(const Flags& flags) {
   PHASES_CHECK(owner.status(), "owner identity");
   absl::StatusOr<std::vector<PublicKey>> former = LoadFormerKeys(dir);
   PHASES_CHECK(former.status(), "owner's former keys");
-  absl::StatusOr<std::unique_ptr<Disclosure>> disclosure = Disclosure::Open(
-      db->get(), store->get(), &nonces, partners->get(), &*owner, *std::move(former));
-  PHASES_CHECK(disclosure.status(), "open disclosure");
-  PHASES_CHECK((*disclosure)->health(), "disclosure");
+  SystemClock clock;
+  absl::StatusOr<ReleasePath> path = ReleasePath::Open(
+      db->get(), store->get(), &nonces, partners->get(), &*owner, *std::move(former), &clock);
+  PHASES_CHECK(path.status(), "open the release path");
+  PHASES_CHECK(path->audit->health(), "audit log");
+  const ServiceContext context{&clock,       &*config, &dir,    db->get(),
+                               store->get(), nullptr,  nullptr, std::chrono::steady_clock::now()};
   absl::StatusOr<ParticipantIdentity> me = LoadParticipantIdentity(DataDir(flags.me));
   PHASES_CHECK(me.status(), "requester identity");
   std::optional<Partner> partner =
@@ -189,7 +191,7 @@ int Run(const Flags& flags) {
   const Query query = YearSumByMonthAndProduct(flags.year);
   const PublicKey owner_key = owner->identity.public_key();
   const Timestamp max_age = config->max_request_age_seconds * kMicrosPerSecond;
-  Disclosure& d = **disclosure;
+  ReleaseGate& gate = *path->gate;
   const RecordStore& records = **store;
   CsprngSource rng;
   StepTimes steps;
@@ -201,58 +203,35 @@ int Run(const Flags& flags) {
     // ---- Issue 4, as this build's cairnd runs it.
     std::pair<double, double> total;
     absl::StatusOr<SignedBytes> request = steps.Time("request: sign (requester)", nullptr, [&] {
-      return SignQueryRequest(me->identity, owner_key, query, NowMicros());
+      return SignQueryRequest(me->identity, owner_key, query, clock.Now());
     });
     PHASES_CHECK(request.status(), "sign");
     request_payload = request->payload;
-    absl::StatusOr<QueryRequestInfo> info =
-        steps.Time("envelope open: decode, verify signature", &total,
-                   [&] { return OpenQueryRequest(*request); });
-    PHASES_CHECK(info.status(), "envelope");
-    absl::Status checked =
-        steps.Time("envelope check: keys, age, query", &total, [&]() -> absl::Status {
-          absl::Status s = PartnerService::CheckEnvelope(*info, me->identity.public_key(),
-                                                         owner_key, NowMicros(), max_age);
-          if (s.ok()) s = ValidateQuery(info->query, records.Metrics());
-          return s;
-        });
-    PHASES_CHECK(checked, "envelope check");
-    PartnerRequest partner_request{*partner, *info, request->signature};
-    absl::StatusOr<Verdict> verdict = steps.Time(
-        "decide: replay, policy", &total, [&] { return d.Decide(partner_request, NowMicros()); });
-    PHASES_CHECK(verdict.status(), "decide");
-    absl::StatusOr<PreparedRelease> release = steps.Time("prepare: execute, protect", &total, [&] {
-      return Disclosure::PrepareRelease(records, *verdict, query, rng);
-    });
-    PHASES_CHECK(release.status(), "prepare");
-    absl::StatusOr<AuditLog::Receipt> receipt =
-        steps.Time("commit: audit entry, one synced write", &total, [&] {
-          absl::StatusOr<AuditLog::Receipt> r =
-              d.Commit(partner_request, *verdict, *release, NowMicros());
-          if (!r.ok()) return r;
-          absl::Status synced = d.SyncReleases();  // one request alone: its own fsync
-          return synced.ok() ? r : absl::StatusOr<AuditLog::Receipt>(synced);
-        });
-    PHASES_CHECK(receipt.status(), "commit");
-    Protection protection;
-    protection.grant = verdict->grant ? verdict->grant->name : "";
-    protection.policy_version = verdict->policy_version;
-    protection.suppressed_groups = release->suppressed_groups;
-    protection.noise = release->noise;
-    protection.audit_receipt = receipt->hash;
-    absl::StatusOr<SignedBytes> attested = steps.Time("attest: sign the result", &total, [&] {
-      return Attest(*owner, config->name, *info, release->result, protection);
-    });
-    PHASES_CHECK(attested.status(), "attest");
-    signed_result = EncodeSignedResult(*attested);
-    absl::StatusOr<std::string> sealed = steps.Time("seal: to the requester's key", &total, [&] {
-      return Seal(info->requester, EncodeSignedResult(*attested));
-    });
-    PHASES_CHECK(sealed.status(), "seal");
+    // The steps of the release pipeline, one by one on this thread, as cairnd's idle writer
+    // runs them in one task.
+    PartnerQueryRelease release(context, *owner, *partner, me->identity.public_key(), *request);
+    PHASES_CHECK(steps.Time("open: decode, verify, check keys, age, query", &total,
+                            [&] { return release.Open(); }),
+                 "open");
+    PHASES_CHECK(steps.Time("decide: replay, policy", &total, [&] { return release.Decide(gate); }),
+                 "decide");
+    PHASES_CHECK(steps.Time("prepare: execute, protect", &total, [&] { return release.Prepare(); }),
+                 "prepare");
+    PHASES_CHECK(
+        steps.Time("commit: audit entry, one write", &total, [&] { return release.Commit(gate); }),
+        "commit");
+    PHASES_CHECK(steps.Time("sync: one request alone, its own fsync", &total,
+                            [&] { return path->audit->Sync(); }),
+                 "sync");
+    PHASES_CHECK(
+        steps.Time("attest: sign the result, seal it", &total, [&] { return release.Attest(); }),
+        "attest");
+    const std::string sealed = release.TakeSealed();
     absl::StatusOr<VerifiedAnswer> verified =
         steps.Time("answer: open, verify (requester)", nullptr,
-                   [&] { return OpenAnswer(me->identity, owner_key, *request, *sealed); });
+                   [&] { return OpenAnswer(me->identity, owner_key, *request, sealed); });
     PHASES_CHECK(verified.status(), "open answer");
+    signed_result = EncodeSignedResult(verified->signed_result);
     now_wall.push_back(total.first);
     now_cpu.push_back(total.second);
     if (!answer) {
@@ -264,14 +243,14 @@ int Run(const Flags& flags) {
     // ---- Before issue 4 (4cbb28b^): the same functions in the order that path called them.
     total = {};
     absl::StatusOr<SignedBytes> request4 =
-        SignQueryRequest(me->identity, owner_key, query, NowMicros());
+        SignQueryRequest(me->identity, owner_key, query, clock.Now());
     PHASES_CHECK(request4.status(), "sign");
     absl::StatusOr<QueryRequestInfo> info4 =
         steps.Time("pre-4 envelope, allow-list", &total, [&]() -> absl::StatusOr<QueryRequestInfo> {
           absl::StatusOr<QueryRequestInfo> info = OpenQueryRequest(*request4);
           if (!info.ok()) return info;
           absl::Status s = PartnerService::CheckEnvelope(*info, me->identity.public_key(),
-                                                         owner_key, NowMicros(), max_age);
+                                                         owner_key, clock.Now(), max_age);
           if (s.ok()) s = AuthorizeByAllowList(*partner, info->query);
           if (s.ok()) s = ValidateQuery(info->query, records.Metrics());
           if (!s.ok()) return s;
@@ -320,8 +299,8 @@ int Run(const Flags& flags) {
 
   std::printf("owner %s (%s), policy version %llu, sync %s; %d iterations; %zu groups\n",
               config->name.c_str(), flags.owner.c_str(),
-              static_cast<unsigned long long>(d.policy_version().version),
-              options->sync ? "on" : "off", flags.iterations, answer ? answer->size() : 0);
+              static_cast<unsigned long long>(path->policy->number()), options->sync ? "on" : "off",
+              flags.iterations, answer ? answer->size() : 0);
   std::printf("%-42s %10s %10s %10s\n", "step (ms)", "wall p50", "wall mean", "CPU mean");
   auto row = [](const std::string& name, const std::vector<double>& wall,
                 const std::vector<double>& cpu) {

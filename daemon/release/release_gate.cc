@@ -1,0 +1,277 @@
+#include "daemon/release/release_gate.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "base/status_macros.h"
+#include "crypto/hash.h"
+#include "daemon/failpoint.h"
+#include "protocol/convert.h"
+#include "query/footprint.h"
+
+namespace cairn {
+namespace {
+
+absl::Status RefusalOf(const Decision& d) {
+  return d.denied_by == Check::kBudget || d.denied_by == Check::kRateLimit
+             ? absl::ResourceExhaustedError(d.reason)
+             : absl::PermissionDeniedError(d.reason);
+}
+
+RoundVerdict VerdictOf(const Decision& d, uint64_t policy_version) {
+  RoundVerdict v;
+  v.allowed = d.allowed;
+  if (d.grant != nullptr) v.grant = *d.grant;
+  v.denied_by = d.denied_by;
+  v.reason = d.reason;
+  v.policy_version = policy_version;
+  return v;
+}
+
+RoundVerdict Refused(const absl::Status& why, uint64_t policy_version) {
+  RoundVerdict v;
+  v.reason = std::string(why.message());
+  v.policy_version = policy_version;
+  return v;
+}
+
+absl::Status ReplayRefusal() {
+  return absl::PermissionDeniedError("replayed request: this nonce was already used");
+}
+
+AuditSubject SubjectOfRequest(const PartnerRequest& request) {
+  return SubjectOf(request.partner, request.request.hash, request.signature);
+}
+
+}  // namespace
+
+AuditSubject SubjectOf(const Partner& partner, absl::string_view request_hash,
+                       absl::string_view signature) {
+  return AuditSubject{partner.name, partner.fingerprint, std::string(request_hash),
+                      std::string(signature)};
+}
+
+absl::Status AuthorizeByAllowList(const Partner& partner, const Query& query) {
+  auto allowed = [&](const std::string& metric) {
+    for (const std::string& m : partner.allowed_metrics) {
+      if (m == metric) return true;
+    }
+    return false;
+  };
+  for (const std::string& metric : {query.metric, query.ratio_denominator}) {
+    if (metric.empty() || allowed(metric)) continue;
+    return absl::PermissionDeniedError(
+        absl::StrCat("partner '", partner.name, "' may not ask about metric ", metric,
+                     partner.allowed_metrics.empty() ? " (no metric is allowed for it yet)" : ""));
+  }
+  return absl::OkStatus();
+}
+
+ReleasedKey ReleasedKeyFor(absl::string_view partner, const Verdict& verdict, const Query& query) {
+  return ReleasedKey{std::string(partner), verdict.grant ? verdict.grant->name : "",
+                     verdict.grant_digest, CanonicalBytes(query)};
+}
+
+absl::StatusOr<std::unique_ptr<ReleaseGate>> ReleaseGate::Open(
+    const Clock* clock, PolicyInForce* policy, AuditWriter* audit, NonceStore* nonces,
+    LedgerStore* ledger, const RecordStore* store) {
+  std::unique_ptr<ReleaseGate> g(new ReleaseGate());
+  g->clock_ = clock;
+  g->policy_ = policy;
+  g->audit_ = audit;
+  g->nonces_ = nonces;
+  g->ledger_ = ledger;
+  g->store_ = store;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<BudgetLedger::Account> accounts, ledger->LoadAccounts());
+  for (const BudgetLedger::Account& a : accounts) g->gate_.budget().Restore(a);
+  CAIRN_RETURN_IF_ERROR(ledger->LoadFootprints(&g->guard_));
+  return g;
+}
+
+absl::Status ReleaseGate::Refuse(const PartnerRequest& request, const absl::Status& why,
+                                 absl::string_view grant) {
+  AuditEntry entry =
+      audit_->Begin(AuditKind::kQuery, AuditDecision::kDenied, SubjectOfRequest(request));
+  entry.reason = std::string(why.message());
+  entry.grant = std::string(grant);
+  rocksdb::WriteBatch batch;
+  nonces_->Remember(request.request.requester.fingerprint().ToString(), request.request.nonce,
+                    request.request.issued_at, &batch);
+  absl::StatusOr<AuditLog::Receipt> receipt = audit_->Append(std::move(entry), &batch);
+  if (!receipt.ok()) return receipt.status();
+  CAIRN_LOG_INFO("refused a query from partner '", request.partner.name, "': ", why.message());
+  return why;
+}
+
+void ReleaseGate::RecordFailure(const AuditSubject& who, const absl::Status& why) {
+  CAIRN_LOG_INFO("refused a request from partner '", who.partner, "': ", why.message());
+  if (!audit_->health().ok()) return;
+  AuditEntry entry = audit_->Begin(AuditKind::kQuery, AuditDecision::kFailed, who);
+  entry.reason = std::string(why.message());
+  rocksdb::WriteBatch batch;
+  (void)audit_->Append(std::move(entry), &batch);
+}
+
+absl::StatusOr<Verdict> ReleaseGate::Decide(const PartnerRequest& request) {
+  if (!audit_->health().ok()) return audit_->health();
+  const QueryRequestInfo& r = request.request;
+  CAIRN_ASSIGN_OR_RETURN(bool seen,
+                         nonces_->Seen(r.requester.fingerprint().ToString(), r.nonce, r.issued_at));
+  if (seen) return Refuse(request, ReplayRefusal(), "");
+  Verdict verdict;
+  verdict.policy_version = policy_->number();
+  if (policy_->none()) {
+    absl::Status allowed = AuthorizeByAllowList(request.partner, r.query);
+    if (!allowed.ok()) return Refuse(request, allowed, "");
+    verdict.allow_list = true;
+    return verdict;
+  }
+  Decision d = gate_.Check(policy_->policy(), request.partner.name, r.query, clock_->Now());
+  if (!d.allowed) return Refuse(request, RefusalOf(d), d.grant ? d.grant->name : "");
+  verdict.grant = *d.grant;
+  verdict.grant_digest = policy_->GrantDigest(d.grant->name);
+  if (verdict.grant->privacy) {
+    CAIRN_ASSIGN_OR_RETURN(
+        std::optional<ReleasedAnswer> earlier,
+        ledger_->FindReleased(ReleasedKeyFor(request.partner.name, verdict, r.query)));
+    if (earlier) {
+      CAIRN_ASSIGN_OR_RETURN(verdict.cached, QueryResultFromBytes(earlier->bytes));
+    }
+  }
+  CrashAt("after-decision");
+  return verdict;
+}
+
+absl::Status ReleaseGate::StageDebit(absl::string_view partner, const Grant& grant,
+                                     rocksdb::WriteBatch* batch) {
+  for (const BudgetLedger::Account& a : gate_.budget().Accounts()) {
+    if (a.partner == partner && a.grant == grant.name) return ledger_->PutAccount(a, batch);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AuditLog::Receipt> ReleaseGate::Commit(const PartnerRequest& request,
+                                                      const Verdict& verdict,
+                                                      const PreparedRelease& release) {
+  if (!audit_->health().ok()) return audit_->health();
+  const QueryRequestInfo& r = request.request;
+  const std::string requester = r.requester.fingerprint().ToString();
+  CAIRN_ASSIGN_OR_RETURN(bool seen, nonces_->Seen(requester, r.nonce, r.issued_at));
+  if (seen) return Refuse(request, ReplayRefusal(), "");
+  const std::string grant_name = verdict.grant ? verdict.grant->name : "";
+  if (verdict.policy_version != policy_->number()) {
+    return Refuse(request,
+                  absl::UnavailableError("the policy changed while the query was answered; "
+                                         "ask again"),
+                  grant_name);
+  }
+  // Budget and rate limit are spent in memory here, before the write. If the write then
+  // fails the daemon stops answering until a write succeeds, and a restart reloads the budgets
+  // from disk; if staging fails, the spend stays counted without a release — conservative
+  // either way.
+  if (verdict.grant && !release.cached) {
+    Decision d = gate_.Admit(policy_->policy(), request.partner.name, r.query, clock_->Now());
+    if (!d.allowed) return Refuse(request, RefusalOf(d), grant_name);
+    if (!release.footprints.empty()) {
+      const RecordStore* store = store_;
+      absl::Status guarded =
+          guard_.Check(request.partner.name, *verdict.grant, release.footprints,
+                       [store](const Region& region) { return CountRegion(*store, region); });
+      if (!guarded.ok()) return Refuse(request, guarded, grant_name);
+    }
+  }
+
+  AuditEntry entry =
+      audit_->Begin(AuditKind::kQuery, AuditDecision::kAllowed, SubjectOfRequest(request));
+  entry.grant = grant_name;
+  entry.epsilon_micros = release.epsilon_micros;
+  entry.result_hash = Sha256(CanonicalBytes(release.result));
+  entry.reason = verdict.allow_list ? "allowed by the partner's metric allow-list (no policy)"
+                 : release.cached   ? absl::StrCat("repeat of an answer released under grant '",
+                                                   grant_name, "' (no new cost)")
+                                    : absl::StrCat("allowed by grant '", grant_name, "'");
+  rocksdb::WriteBatch batch;
+  LedgerStore::StagedWrite staged = ledger_->Stage();
+  nonces_->Remember(requester, r.nonce, r.issued_at, &batch);
+  absl::Status put = absl::OkStatus();
+  if (release.epsilon_micros > 0) {
+    put = StageDebit(request.partner.name, *verdict.grant, &batch);
+    if (put.ok()) {
+      put = ledger_->PutReleased(ReleasedKeyFor(request.partner.name, verdict, r.query),
+                                 CanonicalBytes(release.result), clock_->Now(), &batch);
+    }
+  }
+  if (put.ok() && !release.footprints.empty()) {
+    put = ledger_->PutFootprints(request.partner.name, grant_name, release.footprints, &batch);
+  }
+  if (!put.ok()) return Refuse(request, put, grant_name);
+  CAIRN_ASSIGN_OR_RETURN(
+      AuditLog::Receipt receipt,
+      audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred));
+  staged.Committed();
+  if (!release.footprints.empty()) {
+    guard_.Record(request.partner.name, *verdict.grant, release.footprints);
+  }
+  return receipt;
+}
+
+RoundVerdict ReleaseGate::CheckRound(absl::string_view requester, const Query& query,
+                                     absl::string_view consortium) const {
+  if (!audit_->health().ok()) return Refused(audit_->health(), policy_->number());
+  if (policy_->none()) {
+    return Refused(absl::PermissionDeniedError(
+                       "no policy is applied: only a grant with a federation block answers a "
+                       "federated round"),
+                   0);
+  }
+  return VerdictOf(gate_.Check(policy_->policy(), requester, query, clock_->Now(), consortium),
+                   policy_->number());
+}
+
+RoundVerdict ReleaseGate::AdmitRound(
+    const RoundRelease& release, const std::function<absl::Status(rocksdb::WriteBatch*)>& stage) {
+  const uint64_t version = policy_->number();
+  if (!audit_->health().ok()) return Refused(audit_->health(), version);
+  const Timestamp now = clock_->Now();
+  // Check first, so that a refusal spends nothing; then Admit counts and spends.
+  Decision checked =
+      gate_.Check(policy_->policy(), release.requester, release.query, now, release.consortium);
+  if (checked.allowed && checked.grant->name != release.grant) {
+    return Refused(absl::PermissionDeniedError(absl::StrCat(
+                       "the policy changed during the round: grant '", release.grant,
+                       "' no longer admits it (grant '", checked.grant->name, "' would)")),
+                   version);
+  }
+  if (!checked.allowed) return VerdictOf(checked, version);
+  Decision admitted =
+      gate_.Admit(policy_->policy(), release.requester, release.query, now, release.consortium);
+  RoundVerdict verdict = VerdictOf(admitted, version);
+  if (!admitted.allowed) return verdict;
+  const Grant& grant = *verdict.grant;
+
+  rocksdb::WriteBatch batch;
+  LedgerStore::StagedWrite staged = ledger_->Stage();
+  const int64_t epsilon = grant.privacy ? grant.privacy->epsilon_micros : 0;
+  absl::Status put = epsilon > 0 ? StageDebit(release.requester, grant, &batch) : absl::OkStatus();
+  // The spend stays counted in memory without a release if this fails: conservative.
+  if (put.ok()) put = stage(&batch);
+  if (!put.ok()) return Refused(put, version);
+  AuditEntry entry = audit_->Begin(
+      AuditKind::kFederated, AuditDecision::kAllowed,
+      AuditSubject{release.requester, release.requester_fingerprint, release.round_digest, ""});
+  entry.grant = grant.name;
+  entry.epsilon_micros = epsilon;
+  entry.result_hash = release.release_hash;
+  entry.reason = absl::StrCat(
+      "released figures for ", release.released_groups, " groups into round ",
+      HexEncode(release.round_digest), " of consortium ", release.consortium, " (cohort of ",
+      release.cohort_size, ") under grant '", grant.name, "'",
+      grant.privacy ? absl::StrCat(", with ", DescribeNoise(grant, release.query)) : "");
+  absl::StatusOr<AuditLog::Receipt> receipt =
+      audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
+  if (!receipt.ok()) return Refused(receipt.status(), version);
+  staged.Committed();
+  CrashAt("after-federated-commit");
+  return verdict;
+}
+
+}  // namespace cairn

@@ -79,7 +79,7 @@ done
 
 BAZEL=${BAZEL:-bazel}
 TARGETS=(//daemon:cairnd //tools/cairnctl:cairnctl //tools/datagen:cairn-datagen
-  //tools/bench:partner_bench //tools/bench:clear_query_server //tools/bench:partner_phases
+  //bench:partner_bench //bench:clear_query_server //bench:partner_phases
   //tools/bench:policy_bench)
 echo "== build: $BAZEL build -c opt ${TARGETS[*]}"
 "$BAZEL" build -c opt "${TARGETS[@]}"
@@ -210,7 +210,7 @@ for name in policy policy-nosync; do
   echo "   $name: $(grep -m1 '^applied' "$WORK/$name/applied.txt")" \
     "($(grep -c 'is not registered' "$WORK/$name/applied.txt") warnings: unregistered partners)"
 done
-"$BIN/tools/bench/clear_query_server" --data-dir "$WORK/clear" >"$WORK/clear/server.out" 2>&1 &
+"$BIN/bench/clear_query_server" --data-dir "$WORK/clear" >"$WORK/clear/server.out" 2>&1 &
 PID[clear]=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$WORK/clear/server.out" && break
@@ -239,7 +239,7 @@ if [[ -n $PERF_DIR ]]; then
     >"$PERF_DIR/allow.perf.log" 2>&1 &
   PERF_PID=$!
 fi
-run_to "$B" "$BIN/tools/bench/partner_bench" --me "$ME" "${SPECS[@]}" "${BENCH_FLAGS[@]}"
+run_to "$B" "$BIN/bench/partner_bench" --me "$ME" "${SPECS[@]}" "${BENCH_FLAGS[@]}"
 LOAD_AFTER=$(load)
 if [[ -n $PERF_DIR ]]; then
   stop_perf
@@ -265,7 +265,7 @@ for name in allow policy; do
   echo "== partner_phases --owner $name --iterations $PHASE_ITERATIONS"
   probe=()
   [[ $name == allow ]] && probe=(--fsync-probe "$WORK/fsync-probe")
-  run_to "$WORK/phases_$name.txt" "$BIN/tools/bench/partner_phases" --owner "$WORK/$name" \
+  run_to "$WORK/phases_$name.txt" "$BIN/bench/partner_phases" --owner "$WORK/$name" \
     --me "$ME" --iterations "$PHASE_ITERATIONS" "${probe[@]}"
 done
 

@@ -1,4 +1,4 @@
-#include "tools/bench/partner_targets.h"
+#include "bench/partner_targets.h"
 
 #include <capnp/message.h>
 #include <capnp/rpc-twoparty.h>
@@ -18,7 +18,7 @@
 #include "protocol/partner.capnp.h"
 #include "protocol/rpc_status.h"
 #include "protocol/signed_envelope.h"
-#include "tools/bench/clear_query.capnp.h"
+#include "bench/clear_query.capnp.h"
 
 namespace cairn {
 namespace {

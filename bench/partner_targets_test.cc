@@ -1,4 +1,4 @@
-#include "tools/bench/partner_targets.h"
+#include "bench/partner_targets.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -32,7 +32,7 @@
 #include "storage/database.h"
 #include "storage/record_store.h"
 #include "tools/bench/cairnd_storage.h"
-#include "tools/bench/clear_query.capnp.h"
+#include "bench/clear_query.capnp.h"
 
 namespace cairn {
 namespace {

@@ -6,7 +6,7 @@
 //       [--in-flight 32] [--connections 4] [--dials 50] [--parallel-dials 8]
 //
 // DIR is the requester's data dir (only its identity is used; no cairnd runs there). Each
-// SPEC names an owner (tools/bench/partner_targets.h): a cairnd over mutual TLS, where this
+// SPEC names an owner (bench/partner_targets.h): a cairnd over mutual TLS, where this
 // program is a registered partner, or the clear baseline server. Every owner is asked the
 // same query: issue 2's year-long sum(energy) by month and product (year_query.h). First each
 // owner's answer is checked to be identical, row for row, to the first owner's. Then, in
@@ -45,7 +45,7 @@
 #include "participant/participant_identity.h"
 #include "protocol/rpc_status.h"
 #include "tools/bench/measure.h"
-#include "tools/bench/partner_targets.h"
+#include "bench/partner_targets.h"
 #include "tools/bench/year_query.h"
 
 namespace cairn {

@@ -7,7 +7,7 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("cairn::bench");
 
-using Q = import "../../protocol/query.capnp";
+using Q = import "../protocol/query.capnp";
 
 interface ClearQuery {
   query @0 (query :Q.Query) -> (result :Q.QueryResult);

@@ -86,6 +86,8 @@ absl::Status AuditWriter::RecoverIfDue() {
   return absl::OkStatus();
 }
 
+absl::Status AuditWriter::Ready() { return RecoverIfDue(); }
+
 absl::StatusOr<AuditLog::Receipt> AuditWriter::Append(AuditEntry entry, rocksdb::WriteBatch* batch,
                                                       Durability durability) {
   std::vector<AuditEntry> one;
@@ -110,8 +112,10 @@ absl::StatusOr<AuditLog::Receipt> AuditWriter::AppendAll(std::vector<AuditEntry>
   CrashAt("before-commit");
   absl::Status written = FailpointActive("audit-write-fails")
                              ? absl::InternalError("failpoint audit-write-fails")
+                         : injected_failures_ > 0 ? absl::InternalError("injected write failure")
                          : durability == Durability::kDeferred ? db_->WriteDeferred(batch)
                                                                : db_->Write(batch);
+  if (injected_failures_ > 0) --injected_failures_;
   if (!written.ok()) {
     log_->Abandoned(receipts.front());
     return Refuse("written", written);

@@ -55,6 +55,9 @@ class AuditWriter {
 
   // OK while partner queries may be answered; otherwise why not.
   const absl::Status& health() const { return health_; }
+  // As health(), after a retry of the log if one is due (a transient failure's back-off has
+  // passed): the check a release makes before it starts.
+  absl::Status Ready();
 
   // A new entry of `kind`, stamped with the time and the policy version in force.
   AuditEntry Begin(AuditKind kind, AuditDecision decision, const AuditSubject& who = {}) const;
@@ -81,6 +84,9 @@ class AuditWriter {
 
   const AuditLog& log() const { return *log_; }
 
+  // For tests: the next `n` writes fail as an I/O error would.
+  void InjectWriteFailures(int n) { injected_failures_ = n; }
+
  private:
   AuditWriter() = default;
   absl::Status Refuse(absl::string_view what, const absl::Status& why);
@@ -98,6 +104,7 @@ class AuditWriter {
   Timestamp retry_at_ = 0;
   Timestamp backoff_ = 0;
   uint64_t checkpointed_seq_ = 0;
+  int injected_failures_ = 0;
 };
 
 }  // namespace cairn

@@ -112,7 +112,7 @@ void ReleaseGate::RecordFailure(const AuditSubject& who, const absl::Status& why
 }
 
 absl::StatusOr<Verdict> ReleaseGate::Decide(const PartnerRequest& request) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   const QueryRequestInfo& r = request.request;
   CAIRN_ASSIGN_OR_RETURN(bool seen,
                          nonces_->Seen(r.requester.fingerprint().ToString(), r.nonce, r.issued_at));
@@ -152,7 +152,7 @@ absl::Status ReleaseGate::StageDebit(absl::string_view partner, const Grant& gra
 absl::StatusOr<AuditLog::Receipt> ReleaseGate::Commit(const PartnerRequest& request,
                                                       const Verdict& verdict,
                                                       const PreparedRelease& release) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   const QueryRequestInfo& r = request.request;
   const std::string requester = r.requester.fingerprint().ToString();
   CAIRN_ASSIGN_OR_RETURN(bool seen, nonces_->Seen(requester, r.nonce, r.issued_at));
@@ -230,7 +230,7 @@ RoundVerdict ReleaseGate::CheckRound(absl::string_view requester, const Query& q
 RoundVerdict ReleaseGate::AdmitRound(
     const RoundRelease& release, const std::function<absl::Status(rocksdb::WriteBatch*)>& stage) {
   const uint64_t version = policy_->number();
-  if (!audit_->health().ok()) return Refused(audit_->health(), version);
+  if (absl::Status ready = audit_->Ready(); !ready.ok()) return Refused(ready, version);
   const Timestamp now = clock_->Now();
   // Check first, so that a refusal spends nothing; then Admit counts and spends.
   Decision checked =

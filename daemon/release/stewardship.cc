@@ -88,7 +88,7 @@ absl::StatusOr<Partner> CheckRegistration(const PartnerCandidate& candidate,
 absl::StatusOr<PolicyApplied> Stewardship::ApplyPolicy(absl::string_view text,
                                                        absl::string_view file_name,
                                                        absl::string_view applied_by) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   MetricRegistry registry = records_->Metrics();
   PolicyVersion draft;
   draft.file_name = std::string(file_name);
@@ -200,7 +200,7 @@ absl::StatusOr<std::vector<Partner>> Stewardship::RegisterPartners(std::vector<P
                                                                    absl::string_view why,
                                                                    rocksdb::WriteBatch* batch,
                                                                    std::vector<AuditEntry> more) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   rocksdb::WriteBatch own;
   if (batch == nullptr) batch = &own;
   std::vector<Partner> staged;
@@ -226,7 +226,7 @@ absl::StatusOr<std::vector<Partner>> Stewardship::RegisterPartners(std::vector<P
 }
 
 absl::StatusOr<Partner> Stewardship::RevokePartner(absl::string_view name) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   rocksdb::WriteBatch batch;
   CAIRN_ASSIGN_OR_RETURN(Partner revoked, partners_->Revoke(name, clock_->Now(), &batch));
   AuditEntry entry = audit_->Begin(AuditKind::kPartnerRevoke, AuditDecision::kAllowed,
@@ -238,7 +238,7 @@ absl::StatusOr<Partner> Stewardship::RevokePartner(absl::string_view name) {
 }
 
 absl::Status Stewardship::AllowMetrics(absl::string_view name, std::vector<std::string> metrics) {
-  if (!audit_->health().ok()) return audit_->health();
+  CAIRN_RETURN_IF_ERROR(audit_->Ready());
   MetricRegistry registry = records_->Metrics();
   for (const std::string& m : metrics) {
     if (registry.Find(m) == nullptr) {

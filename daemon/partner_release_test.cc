@@ -101,6 +101,30 @@ TEST_F(PartnerReleaseTest, WithoutPolicyTheAllowListAnswersItsMetricsOnly) {
   EXPECT_THAT(Ask(Sum("energy")), StatusIs(absl::StatusCode::kPermissionDenied, "energy"));
 }
 
+TEST_F(PartnerReleaseTest, TheAllowListAnswersWholeMonthsNeverASingleRecordsTime) {
+  ASSERT_OK(AllowMetrics({"energy"}));
+  EXPECT_TRUE(Ask(Sum("energy").From("2026-03").To("2026-04").By("product")).ok());
+  EXPECT_THAT(Ask(Sum("energy").From("2026-03-01T00:00:00Z").To("2026-03-01T00:00:01Z")),
+              StatusIs(absl::StatusCode::kPermissionDenied, "no finer than month"));
+  EXPECT_THAT(Ask(Sum("energy").By("day")),
+              StatusIs(absl::StatusCode::kPermissionDenied, "no finer than month"));
+}
+
+TEST_F(PartnerReleaseTest, NarrowingOrRevokingTakesEffectForASessionAlreadyOpen) {
+  ASSERT_OK(AllowMetrics({"energy"}));
+  const Partner as_connected = *partners_->Find("acme");  // what a live session holds
+  ASSERT_OK(AllowMetrics({}));
+  PartnerQueryRelease narrowed(*context_, *me_, as_connected, acme_.public_key(),
+                               Sign(Sum("energy"), acme_, clock_.Now()));
+  EXPECT_THAT(pipeline_->RunBlocking(narrowed),
+              StatusIs(absl::StatusCode::kPermissionDenied, "no metric"));
+  ASSERT_OK(path_.stewardship->RevokePartner("acme").status());
+  PartnerQueryRelease revoked(*context_, *me_, as_connected, acme_.public_key(),
+                              Sign(Sum("energy"), acme_, clock_.Now()));
+  EXPECT_THAT(pipeline_->RunBlocking(revoked),
+              StatusIs(absl::StatusCode::kPermissionDenied, "no longer registered"));
+}
+
 TEST_F(PartnerReleaseTest, ChangingTheAllowListIsAudited) {
   ASSERT_TRUE(AllowMetrics({"energy"}).ok());
   EXPECT_THAT(AuditOf(AuditKind::kPartnerAllow, AuditDecision::kAllowed), SizeIs(1));

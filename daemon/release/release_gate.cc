@@ -66,6 +66,25 @@ absl::Status AuthorizeByAllowList(const Partner& partner, const Query& query) {
   return absl::OkStatus();
 }
 
+Grant AllowListGrant(const Partner& partner, const Query& query) {
+  Grant g;
+  g.name = "allow-list";
+  g.partner = partner.name;
+  g.purpose = "the partner's metric allow-list, before any policy";
+  g.release = Release::kExact;
+  g.metrics = partner.allowed_metrics;
+  g.aggregates = {Aggregate::kSum, Aggregate::kCount, Aggregate::kMean};
+  for (const std::string& a : partner.allowed_metrics) {
+    for (const std::string& b : partner.allowed_metrics) {
+      if (a != b) g.ratios.push_back(RatioPair{a, b});
+    }
+  }
+  for (const TagFilter& f : query.filters) g.filter_tags.push_back(f.tag);
+  g.group_tags = query.group_tags;
+  g.finest = Granularity::kMonth;
+  return g;
+}
+
 ReleasedKey ReleasedKeyFor(absl::string_view partner, const Verdict& verdict, const Query& query) {
   return ReleasedKey{std::string(partner), verdict.grant ? verdict.grant->name : "",
                      verdict.grant_digest, CanonicalBytes(query)};
@@ -73,7 +92,7 @@ ReleasedKey ReleasedKeyFor(absl::string_view partner, const Verdict& verdict, co
 
 absl::StatusOr<std::unique_ptr<ReleaseGate>> ReleaseGate::Open(
     const Clock* clock, PolicyInForce* policy, AuditWriter* audit, NonceStore* nonces,
-    LedgerStore* ledger, const RecordStore* store) {
+    LedgerStore* ledger, const RecordStore* store, const PartnerStore* partners) {
   std::unique_ptr<ReleaseGate> g(new ReleaseGate());
   g->clock_ = clock;
   g->policy_ = policy;
@@ -81,6 +100,7 @@ absl::StatusOr<std::unique_ptr<ReleaseGate>> ReleaseGate::Open(
   g->nonces_ = nonces;
   g->ledger_ = ledger;
   g->store_ = store;
+  g->partners_ = partners;
   CAIRN_ASSIGN_OR_RETURN(std::vector<BudgetLedger::Account> accounts, ledger->LoadAccounts());
   for (const BudgetLedger::Account& a : accounts) g->gate_.budget().Restore(a);
   CAIRN_RETURN_IF_ERROR(ledger->LoadFootprints(&g->guard_));
@@ -117,10 +137,31 @@ absl::StatusOr<Verdict> ReleaseGate::Decide(const PartnerRequest& request) {
   CAIRN_ASSIGN_OR_RETURN(bool seen,
                          nonces_->Seen(r.requester.fingerprint().ToString(), r.nonce, r.issued_at));
   if (seen) return Refuse(request, ReplayRefusal(), "");
+  std::optional<Partner> partner = partners_->FindActiveByFingerprint(request.partner.fingerprint);
+  if (!partner || partner->name != request.partner.name) {
+    return Refuse(request,
+                  absl::PermissionDeniedError(absl::StrCat("partner '", request.partner.name,
+                                                           "' is no longer registered here")),
+                  "");
+  }
   Verdict verdict;
   verdict.policy_version = policy_->number();
   if (policy_->none()) {
-    absl::Status allowed = AuthorizeByAllowList(request.partner, r.query);
+    absl::Status allowed = AuthorizeByAllowList(*partner, r.query);
+    if (allowed.ok()) {
+      PolicyBuilder builder;
+      builder.AddGrant(AllowListGrant(*partner, r.query));
+      absl::StatusOr<Policy> implicit = std::move(builder).Build();
+      Decision d = implicit.ok() ? gate_.Check(*implicit, partner->name, r.query, clock_->Now())
+                                 : Decision{};
+      if (!implicit.ok()) {
+        allowed = implicit.status();
+      } else if (!d.allowed) {
+        allowed = absl::PermissionDeniedError(
+            absl::StrCat("before a policy is applied, ", d.reason,
+                         " (the allow-list answers whole months; the steward can apply a policy)"));
+      }
+    }
     if (!allowed.ok()) return Refuse(request, allowed, "");
     verdict.allow_list = true;
     return verdict;

@@ -1,10 +1,12 @@
 // ReleaseGate: the owner's control over what leaves the daemon for a partner — the decision
 // before an answer is prepared, and the admission and the one write when it is released.
 //
-//   Decide  (writer): the request's nonce was not used before; the policy in force admits the
-//           query (or, with no policy yet, the partner's metric allow-list); a private grant's
-//           earlier identical answer is found, to be repeated at no cost. A refusal is audited,
-//           with its nonce, before it is returned.
+//   Decide  (writer): the partner is still registered and active (its record as it is now,
+//           not as it was when its connection opened); the request's nonce was not used
+//           before; the policy in force admits the query (or, with no policy yet, the
+//           partner's metric allow-list, as the implicit grant AllowListGrant describes); a
+//           private grant's earlier identical answer is found, to be repeated at no cost. A
+//           refusal is audited, with its nonce, before it is returned.
 //   Commit  (writer): the nonce again, the policy unchanged since Decide; the rate limit, the
 //           budget and the differencing guard admit the prepared answer; then ONE write holds
 //           the nonce, the audit entry (with the hash of the released rows), the budget debit,
@@ -78,11 +80,9 @@ struct RoundRelease {
 class ReleaseGate {
  public:
   // Restores the budgets and the guard's memory from `ledger`. All must outlive the gate.
-  static absl::StatusOr<std::unique_ptr<ReleaseGate>> Open(const Clock* clock,
-                                                           PolicyInForce* policy,
-                                                           AuditWriter* audit, NonceStore* nonces,
-                                                           LedgerStore* ledger,
-                                                           const RecordStore* store);
+  static absl::StatusOr<std::unique_ptr<ReleaseGate>> Open(
+      const Clock* clock, PolicyInForce* policy, AuditWriter* audit, NonceStore* nonces,
+      LedgerStore* ledger, const RecordStore* store, const PartnerStore* partners);
 
   // The decision for `request`, or the refusal (audited): PermissionDenied for the policy,
   // ResourceExhausted for a budget or rate limit, the audit writer's health when the daemon
@@ -124,12 +124,19 @@ class ReleaseGate {
   NonceStore* nonces_ = nullptr;
   LedgerStore* ledger_ = nullptr;
   const RecordStore* store_ = nullptr;
+  const PartnerStore* partners_ = nullptr;
   PolicyGate gate_;
   DifferencingGuard guard_;
 };
 
 // The pre-policy rule: every metric of the query must be on the partner's allow-list.
 absl::Status AuthorizeByAllowList(const Partner& partner, const Query& query);
+
+// Before any policy is applied, a partner's metric allow-list acts as this grant: exact sums,
+// counts, means and ratios of the listed metrics, filtered and grouped by any tag, in whole
+// months at the finest (never a single record's time: a one-second range is refused), no
+// minimum or maximum. For anything else the steward applies a policy.
+Grant AllowListGrant(const Partner& partner, const Query& query);
 
 // The released-answer key of a query under a grant.
 ReleasedKey ReleasedKeyFor(absl::string_view partner, const Verdict& verdict, const Query& query);

@@ -19,7 +19,7 @@ absl::StatusOr<ReleasePath> ReleasePath::Open(Database* db, const RecordStore* r
   CAIRN_ASSIGN_OR_RETURN(path.audit, AuditWriter::Open(db, me, std::move(former_keys), clock,
                                                        [policy] { return policy->number(); }));
   CAIRN_ASSIGN_OR_RETURN(path.gate, ReleaseGate::Open(clock, policy, path.audit.get(), nonces,
-                                                      path.ledger.get(), records));
+                                                      path.ledger.get(), records, partners));
   path.stewardship = std::make_unique<Stewardship>(
       clock, policy, path.audit.get(), path.policy_store.get(), partners, path.gate.get(), records);
   return path;

@@ -96,7 +96,7 @@ struct RoundRelease {
   std::string grant;  // chosen when the member committed to the round
   size_t cohort_size = 0;
   size_t released_groups = 0;
-  std::string release_hash;  // federation_audit.h FederatedReleaseHash
+  std::string release_hash;  // federation/release_hash.h FederatedReleaseHash
 };
 
 struct BudgetView {

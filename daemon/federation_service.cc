@@ -17,6 +17,7 @@
 #include "daemon/failpoint.h"
 #include "daemon/federation_steward.h"
 #include "federation/cohort_memory.h"
+#include "federation/engine_local_query.h"
 #include "federation/local_figures.h"
 #include "federation/member.h"
 #include "protocol/rpc_status.h"

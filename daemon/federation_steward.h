@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "crypto/public_key.h"
 #include "daemon/disclosure.h"
-#include "daemon/federation_audit.h"
+#include "federation/release_hash.h"
 #include "daemon/worker_thread.h"
 #include "federation/roster.h"
 #include "federation/steward.h"

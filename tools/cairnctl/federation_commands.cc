@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "crypto/hash.h"
-#include "daemon/federation_audit.h"
+#include "federation/release_hash.h"
 #include "federation/roster.h"
 #include "federation/verify.h"
 #include "protocol/convert.h"

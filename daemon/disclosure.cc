@@ -444,20 +444,7 @@ absl::StatusOr<PolicyApplied> Disclosure::ApplyPolicy(absl::string_view text,
   PolicyApplied out;
   out.version = version;
   absl::StatusOr<std::vector<PolicyChange>> history = policy_store_->History(1);
-  if (history.ok() && !history->empty()) {
-    const PolicyChange& c = history->front();
-    for (const auto& g : c.grants_added) out.changes.push_back("grant '" + g + "' added");
-    for (const auto& g : c.grants_changed) out.changes.push_back("grant '" + g + "' changed");
-    for (const auto& g : c.grants_removed) out.changes.push_back("grant '" + g + "' removed");
-    for (const auto& g : c.deny_rules_added) out.changes.push_back("deny rule '" + g + "' added");
-    for (const auto& g : c.deny_rules_changed) {
-      out.changes.push_back("deny rule '" + g + "' changed");
-    }
-    for (const auto& g : c.deny_rules_removed) {
-      out.changes.push_back("deny rule '" + g + "' removed");
-    }
-    if (c.groups_changed) out.changes.push_back("groups changed");
-  }
+  if (history.ok() && !history->empty()) out.change = history->front();
   std::set<std::string> named;
   for (const Grant& g : current_.policy.grants()) {
     for (const std::string& p : PartnersBoundBy(current_.policy, g)) named.insert(p);
@@ -482,39 +469,41 @@ absl::StatusOr<PolicyApplied> Disclosure::RemoveGrant(absl::string_view name,
   return ApplyPolicy(text, absl::StrCat("(grant '", name, "' removed)"), applied_by, now);
 }
 
-std::string Disclosure::Explain(const Partner* partner, absl::string_view partner_name,
-                                const Query& query, Timestamp now) const {
-  std::string out;
+PolicyExplanation Disclosure::Explain(const Partner* partner, absl::string_view partner_name,
+                                      const Query& query, Timestamp now) const {
+  PolicyExplanation out;
   if (partner == nullptr) {
-    absl::StrAppend(&out, "partner '", partner_name,
-                    "' is not registered: its connection would be refused\n");
+    out.lines.push_back(absl::StrCat("partner '", partner_name,
+                                     "' is not registered: its connection would be refused"));
   } else if (!partner->active()) {
-    absl::StrAppend(&out, "partner '", partner_name,
-                    "' is revoked: its connection would be refused\n");
+    out.lines.push_back(
+        absl::StrCat("partner '", partner_name, "' is revoked: its connection would be refused"));
   }
-  if (!health_.ok()) absl::StrAppend(&out, "note: ", health_.message(), "\n");
+  if (!health_.ok()) out.lines.push_back(absl::StrCat("note: ", health_.message()));
   if (current_.version.version == 0) {
-    absl::StrAppend(&out, "no policy applied: the partner's metric allow-list decides\n");
+    out.lines.push_back("no policy applied: the partner's metric allow-list decides");
     Partner empty;
     empty.name = std::string(partner_name);
     absl::Status s = AuthorizeByAllowList(partner ? *partner : empty, query);
-    absl::StrAppend(&out, "=> ", s.ok() ? "allowed" : "denied", s.ok() ? "" : ": ",
-                    s.ok() ? "" : s.message(), "\n");
+    out.allowed = s.ok();
+    out.reason = std::string(s.message());
     return out;
   }
-  absl::StrAppend(&out, "policy version ", current_.version.version, "\n");
+  out.lines.push_back(absl::StrCat("policy version ", current_.version.version));
   Explanation e = gate_.Explain(current_.policy, partner_name, query, now);
-  absl::StrAppend(&out, e.ToString());
+  out.lines.insert(out.lines.end(), e.lines.begin(), e.lines.end());
+  out.allowed = e.decision.allowed;
+  out.reason = e.decision.reason;
   if (e.decision.allowed && e.decision.grant != nullptr) {
     const Grant& g = *e.decision.grant;
     if (g.privacy) {
-      absl::StrAppend(&out, "   released with ", DescribeNoise(g, query), "\n");
+      out.release = absl::StrCat("released with ", DescribeNoise(g, query));
     } else if (g.min_records > 1 || g.min_series > 1) {
-      absl::StrAppend(&out, "   exact figures; groups with fewer than ", g.min_records,
-                      " records or ", g.min_series,
-                      " series are withheld; differencing with earlier answers is refused\n");
+      out.release = absl::StrCat(
+          "exact figures; groups with fewer than ", g.min_records, " records or ", g.min_series,
+          " series are withheld; differencing with earlier answers is refused");
     } else {
-      absl::StrAppend(&out, "   exact, attested figures\n");
+      out.release = "exact, attested figures";
     }
   }
   return out;

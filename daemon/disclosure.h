@@ -33,8 +33,8 @@
 
 #include "absl/status/statusor.h"
 #include "base/random_source.h"
-#include "participant/participant_identity.h"
 #include "model/query.h"
+#include "participant/participant_identity.h"
 #include "policy/decision.h"
 #include "policy/differencing.h"
 #include "policy/gate.h"
@@ -73,8 +73,16 @@ struct PreparedRelease {
 
 struct PolicyApplied {
   uint64_t version = 0;
-  std::vector<std::string> changes;   // "grant 'x' added", ...
+  PolicyChange change;                // what this version changed
   std::vector<std::string> warnings;  // e.g. partners the policy names but nobody registered
+};
+
+// What would happen to a partner's query now (cairnctl policy check).
+struct PolicyExplanation {
+  bool allowed = false;
+  std::string reason;              // of the refusal, or of the admission
+  std::vector<std::string> lines;  // notes, then one per deny rule and grant that applies
+  std::string release;             // when allowed: how the answer would be released
 };
 
 // Federated rounds (daemon/federation_service.h): what the steward decided for a round.
@@ -140,8 +148,8 @@ class Disclosure {
   absl::StatusOr<PolicyApplied> RemoveGrant(absl::string_view name, absl::string_view applied_by,
                                             Timestamp now);
   // What would happen to `query` from `partner` now, and why; spends nothing.
-  std::string Explain(const Partner* partner, absl::string_view partner_name, const Query& query,
-                      Timestamp now) const;
+  PolicyExplanation Explain(const Partner* partner, absl::string_view partner_name,
+                            const Query& query, Timestamp now) const;
   std::vector<BudgetView> Budgets(absl::string_view partner, Timestamp now) const;
   const Policy& policy() const { return current_.policy; }
   const PolicyVersion& policy_version() const { return current_.version; }

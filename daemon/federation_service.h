@@ -39,7 +39,6 @@
 
 #include "absl/status/statusor.h"
 #include "daemon/disclosure.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_plane.h"
 #include "daemon/service_context.h"
 #include "daemon/worker_thread.h"
@@ -47,15 +46,19 @@
 #include "federation/requester.h"
 #include "federation/roster.h"
 #include "federation/transport.h"
+#include "participant/participant_identity.h"
 #include "protocol/federation.capnp.h"
 #include "storage/consortium_store.h"
 #include "storage/partner_store.h"
 
 namespace cairn {
 
+// How this daemon knows a roster member.
+enum class MemberStanding { kNotRegistered, kThisDaemon, kPartner, kRevokedPartner };
+
 struct ConsortiumMemberView {
   std::string name, fingerprint, endpoint;
-  std::string status;  // "this daemon", "partner", "revoked partner", "not registered"
+  MemberStanding standing = MemberStanding::kNotRegistered;
 };
 
 struct ConsortiumView {
@@ -84,7 +87,7 @@ struct FederateOutcome {
   RoundReport report;
   std::map<std::string, std::string> names;  // fingerprint -> roster name
   std::string roster_text;
-  std::string audit_receipt;  // hash of the "federated-request" entry
+  std::string audit_receipt;  // hash (bytes) of the "federated-request" entry
 };
 
 class FederationService {

@@ -7,7 +7,7 @@
 #
 #   tools/bench/cli_bench.sh [--records N] [--runs N] [--scratch DIR]
 #
-# Builds with `bazel build -c opt`, generates the data with tools/bench/common.sh's plant_csv
+# Builds with `bazel build -c opt` (or $BAZEL_FLAGS), generates the data with tools/bench/common.sh's plant_csv
 # (issue 2's plant, 10,000,000 records by default), imports it into a fresh cairnd, loads the
 # same CSV into a ClickHouse server started here with its own config and data dir on loopback
 # ports, checks that both answer the same 48 groups (relative difference at most 1e-9), then
@@ -43,10 +43,11 @@ for tool in hyperfine jq clickhouse-client /usr/sbin/clickhouse-server; do
 done
 
 BAZEL=${BAZEL:-bazel}
+read -r -a FLAGS <<<"${BAZEL_FLAGS:--c opt}"  # e.g. BAZEL_FLAGS=--config=ci reuses a dev build
 TARGETS=(//daemon:cairnd //tools/cairnctl:cairnctl //tools/datagen:cairn-datagen)
-echo "== build: $BAZEL build -c opt ${TARGETS[*]}"
-"$BAZEL" build -c opt "${TARGETS[@]}"
-BIN=$("$BAZEL" info -c opt bazel-bin 2>/dev/null)
+echo "== build: $BAZEL build ${FLAGS[*]} ${TARGETS[*]}"
+"$BAZEL" build "${FLAGS[@]}" "${TARGETS[@]}"
+BIN=$("$BAZEL" info "${FLAGS[@]}" bazel-bin 2>/dev/null)
 CAIRND=$BIN/daemon/cairnd
 CAIRNCTL=$BIN/tools/cairnctl/cairnctl
 DATAGEN=$BIN/tools/datagen/cairn-datagen

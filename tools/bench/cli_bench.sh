@@ -112,6 +112,8 @@ cat >"$CH/config.xml" <<XML
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>UTC</timezone>
+  <mark_cache_size>5368709120</mark_cache_size>
+  <uncompressed_cache_size>8589934592</uncompressed_cache_size>
 </yandex>
 XML
 cat >"$CH/users.xml" <<'XML'
@@ -160,18 +162,35 @@ paste -d' ' "$WORK/cairn.txt" "$WORK/clickhouse.txt" | awk -v n="$NGROUPS" '
   END { if (bad || NR != n || n == 0) { print "cli_bench.sh: the answers differ" > "/dev/stderr"; exit 1 } }'
 echo "== both answer the same $NGROUPS groups"
 
-echo "== hyperfine: $RUNS runs each, in one run (median, mean, user and system CPU)"
-hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
-  -n "cairnctl query" "${CAIRN_QUERY[*]}" \
+# cpu_of PID: user + system CPU seconds of a process (all threads), from /proc.
+cpu_of() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+echo "== hyperfine: $RUNS runs each (median, mean, user and system CPU of the client process)"
+D0=$(cpu_of "$CAIRND_PID")
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/queries.json" \
+  -n "cairnctl query" "${CAIRN_QUERY[*]}" >"$WORK/hyperfine.txt"
+D1=$(cpu_of "$CAIRND_PID")
+C0=$(cpu_of "$CLICKHOUSE_PID")
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/clickhouse.json" \
   -n "clickhouse-client" "clickhouse-client --host 127.0.0.1 --port $CH_TCP --query \"$SQL\"" \
+  >>"$WORK/hyperfine.txt"
+C1=$(cpu_of "$CLICKHOUSE_PID")
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/startup.json" \
   -n "cairnctl status" "$CAIRNCTL --data-dir $DATA status" \
-  -n "cairnctl --help" "$CAIRNCTL --help" >"$WORK/hyperfine.txt"
+  -n "cairnctl --help" "$CAIRNCTL --help" >>"$WORK/hyperfine.txt"
+jq -s '{results: (map(.results) | add)}' "$WORK/queries.json" "$WORK/clickhouse.json" \
+  "$WORK/startup.json" >"$WORK/hyperfine.json"
+# The servers' CPU per query (clock ticks of 10 ms: a mean over all runs and warm-ups).
+CAIRND_CPU_MS=$(calc "($D1 - $D0) * 1000 / ($RUNS + 5)")
+CH_SERVER_CPU_MS=$(calc "($C1 - $C0) * 1000 / ($RUNS + 5)")
 jq -r '.results[] | [.command, .median * 1000, .mean * 1000, .stddev * 1000, .user * 1000,
   .system * 1000] | @tsv' "$WORK/hyperfine.json" |
   awk -F'\t' 'BEGIN { printf "%-20s %10s %10s %10s %10s %10s\n", "command", "median ms",
     "mean ms", "stddev", "user ms", "sys ms" }
     { printf "%-20s %10.2f %10.2f %10.2f %10.2f %10.2f\n", $1, $2, $3, $4, $5, $6 }'
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$WORK/hyperfine.json"; }
+cpu_ms() { jq -r --arg n "$1" '.results[] | select(.command == $n) | (.user + .system) * 1000' "$WORK/hyperfine.json"; }
 CAIRN_MS=$(median "cairnctl query")
 CH_MS=$(median "clickhouse-client")
 RATIO=$(calc "$CH_MS / $CAIRN_MS")
@@ -181,7 +200,13 @@ echo "== Summary ($(date -u +%Y-%m-%dT%H:%MZ), commit $(commit)): $N records, lo
 printf '%-44s %-22s %-14s %s\n' "measure" "figure" "target" "verdict"
 printf '%-44s %-22s %-14s %s\n' "cairnctl query end to end, median" "$(printf '%.2f ms' "$CAIRN_MS")" \
   "<= 10 ms" "$(verdict "$CAIRN_MS <= 10")"
+printf '%-44s %-22s %-14s %s\n' "  cairnctl CPU (user + sys) / cairnd CPU" \
+  "$(printf '%.2f / %.2f ms' "$(cpu_ms "cairnctl query")" "$CAIRND_CPU_MS")" "" ""
 printf '%-44s %-22s %-14s %s\n' "clickhouse-client, same query, median" "$(printf '%.2f ms' "$CH_MS")" "" ""
+printf '%-44s %-22s %-14s %s\n' "  client CPU (user + sys) / server CPU" \
+  "$(printf '%.2f / %.2f ms' "$(cpu_ms "clickhouse-client")" "$CH_SERVER_CPU_MS")" "" ""
 printf '%-44s %-22s %-14s %s\n' "clickhouse-client / cairnctl" "$(printf '%.1fx' "$RATIO")" ">= 20x" \
   "$(verdict "$RATIO >= 20")"
-echo "RESULT cairnctl_ms=$CAIRN_MS clickhouse_ms=$CH_MS ratio=$RATIO status_ms=$(median "cairnctl status") help_ms=$(median "cairnctl --help") records=$N"
+echo "RESULT cairnctl_ms=$CAIRN_MS clickhouse_ms=$CH_MS ratio=$RATIO status_ms=$(median "cairnctl status")" \
+  "help_ms=$(median "cairnctl --help") cairnd_cpu_ms=$CAIRND_CPU_MS clickhouse_server_cpu_ms=$CH_SERVER_CPU_MS" \
+  "records=$N"

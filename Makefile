@@ -9,9 +9,9 @@ BAZEL_FLAGS ?= --config=ci
 DEBIAN_PACKAGES := g++ make bazel-bootstrap bazel-platforms capnproto libcapnp-dev \
 	librocksdb-dev libsodium-dev libssl-dev openssl libabsl-dev libtomlplusplus-dev \
 	libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
-	libsqlite3-dev sqlite3 clang-14 libfuzzer-14-dev libclang-rt-14-dev procps
+	libsqlite3-dev sqlite3 clang-14 libfuzzer-14-dev libclang-rt-14-dev procps jq
 
-.PHONY: all deps build test demo bench fuzz clean
+.PHONY: all deps build test demo bench bench-cli fuzz clean
 
 all: build
 
@@ -39,6 +39,15 @@ demo: deps
 
 bench: deps
 	tools/bench/run.sh
+
+# cairnctl's end-to-end time against clickhouse-client (docs/BENCHMARKS.md); installs the peer.
+bench-cli: deps
+	@dpkg-query -W -f='$${Status}' clickhouse-server 2>/dev/null | grep -q "ok installed" && \
+	  dpkg-query -W -f='$${Status}' hyperfine 2>/dev/null | grep -q "ok installed" || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends hyperfine clickhouse-server clickhouse-client; }
+	tools/bench/cli_bench.sh
 
 fuzz: deps
 	tests/fuzz/run.sh 150

@@ -1,6 +1,7 @@
 // AdminService's federation methods (consortiumAdd, consortiumList, federate): conversions
 // between protocol/admin.capnp and FederationService, which does the work.
 #include "absl/strings/str_cat.h"
+#include "daemon/admin_convert.h"
 #include "daemon/admin_service.h"
 #include "protocol/convert.h"
 #include "protocol/rpc_status.h"
@@ -11,19 +12,16 @@ namespace {
 
 std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 
-void FillConsortium(const ConsortiumView& c, proto::ConsortiumInfo::Builder out) {
-  out.setName(c.name);
-  out.setFileName(c.file_name);
-  out.setAddedAt(c.added_at);
-  out.setAddedBy(c.added_by);
-  out.setCohortMemoryEntries(static_cast<uint32_t>(c.memory_entries));
-  auto members = out.initMembers(c.members.size());
-  for (size_t i = 0; i < c.members.size(); ++i) {
-    members[i].setName(c.members[i].name);
-    members[i].setFingerprint(c.members[i].fingerprint);
-    members[i].setEndpoint(c.members[i].endpoint);
-    members[i].setStatus(c.members[i].status);
+proto::FederationReport::Call CallOf(FederationCall call) {
+  switch (call) {
+    case FederationCall::kPropose:
+      return proto::FederationReport::Call::PROPOSE;
+    case FederationCall::kAnnounce:
+      return proto::FederationReport::Call::ANNOUNCE;
+    case FederationCall::kValues:
+      return proto::FederationReport::Call::VALUES;
   }
+  return proto::FederationReport::Call::PROPOSE;
 }
 
 std::string NameOf(const FederateOutcome& o, const PublicKey& key) {
@@ -111,9 +109,8 @@ kj::Promise<void> AdminService::federate(FederateContext call) {
       ThrowIfError(absl::Status(o.result.status().code(), text));
     }
     auto out = call.getResults();
-    std::string bytes = EncodeFederatedResult(*o.result);
-    out.setResult(
-        capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
+    const std::string bytes = EncodeFederatedResult(*o.result);
+    out.setResult(DataOf(bytes));
     out.setRosterText(o.roster_text);
     auto report = out.initReport();
     report.setAttempts(static_cast<uint32_t>(o.report.attempts));
@@ -121,14 +118,15 @@ kj::Promise<void> AdminService::federate(FederateContext call) {
     for (size_t i = 0; i < o.report.final_cohort.size(); ++i) {
       cohort.set(i, NameOf(o, o.report.final_cohort[i]));
     }
-    report.setRoundDigest(DigestHex(DigestProposal(o.result->proposal.body)));
-    report.setAuditReceipt(o.audit_receipt);
+    const RoundDigest digest = DigestProposal(o.result->proposal.body);
+    report.setRoundDigest(capnp::Data::Reader(digest.data(), digest.size()));
+    report.setAuditReceipt(DataOf(o.audit_receipt));
     auto issues = report.initIssues(o.report.refused.size() + o.report.dropped.size());
     size_t n = 0;
     for (const auto* list : {&o.report.refused, &o.report.dropped}) {
       for (const RoundReport::MemberIssue& i : *list) {
         issues[n].setMember(NameOf(o, i.member));
-        issues[n].setCall(std::string(FederationCallName(i.call)));
+        issues[n].setCall(CallOf(i.call));
         issues[n].setDropped(list == &o.report.dropped);
         issues[n].setReason(std::string(i.status.message()));
         ++n;

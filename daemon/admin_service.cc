@@ -5,10 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "crypto/hash.h"
+#include "daemon/admin_convert.h"
 #include "protocol/convert.h"
 #include "protocol/rpc_status.h"
 #include "query/engine.h"
-#include "storage/audit_json.h"
 
 namespace cairn {
 
@@ -209,17 +209,6 @@ void SetTexts(List list, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) list.set(i, values[i]);
 }
 
-std::vector<std::string> DescribeChanges(const PolicyChange& c) {
-  std::vector<std::string> out;
-  for (const auto& g : c.grants_added) out.push_back("grant '" + g + "' added");
-  for (const auto& g : c.grants_changed) out.push_back("grant '" + g + "' changed");
-  for (const auto& g : c.grants_removed) out.push_back("grant '" + g + "' removed");
-  for (const auto& g : c.deny_rules_added) out.push_back("deny rule '" + g + "' added");
-  for (const auto& g : c.deny_rules_changed) out.push_back("deny rule '" + g + "' changed");
-  for (const auto& g : c.deny_rules_removed) out.push_back("deny rule '" + g + "' removed");
-  if (c.groups_changed) out.push_back("groups changed");
-  return out;
-}
 
 }  // namespace
 
@@ -234,8 +223,7 @@ kj::Promise<void> AdminService::applyPolicy(ApplyPolicyContext call) {
         ThrowIfError(applied.status());
         auto out = call.getResults();
         out.setVersion(applied->version);
-        std::vector<std::string> changes = DescribeChanges(applied->change);
-        SetTexts(out.initChanges(changes.size()), changes);
+        FillPolicyChanges(applied->change, out.initChanges());
         SetTexts(out.initWarnings(applied->warnings.size()), applied->warnings);
       });
 }
@@ -244,25 +232,15 @@ kj::Promise<void> AdminService::policy(PolicyContext call) {
   Stewardship* stewardship = &stewardship_;
   return context_.writer
       ->Run([stewardship] {
-        const PolicyInForce& in_force = stewardship->policy();
-        std::vector<std::string> grants;
-        for (const Grant& g : in_force.policy().grants()) {
-          std::string who = g.partner.empty() ? "group " + g.group : "partner " + g.partner;
-          grants.push_back(
-              absl::StrCat(g.name, "\t", who, "\t", ReleaseName(g.release), "\t", g.purpose));
-        }
-        return std::make_pair(in_force.version(), grants);
+        return std::make_pair(stewardship->policy().version(), stewardship->policy().policy());
       })
-      .then([call](std::pair<PolicyVersion, std::vector<std::string>> current) mutable {
+      .then([call](std::pair<PolicyVersion, Policy> current) mutable {
         auto out = call.getResults();
-        auto v = out.initVersion();
-        v.setVersion(current.first.version);
-        v.setAppliedAt(current.first.applied_at);
-        v.setFileName(current.first.file_name);
-        v.setAppliedBy(current.first.applied_by);
-        v.setSha256(HexEncode(current.first.sha256));
+        FillPolicyVersion(current.first, out.initVersion());
         out.setText(current.first.text);
-        SetTexts(out.initGrants(current.second.size()), current.second);
+        const std::vector<Grant>& grants = current.second.grants();
+        auto list = out.initGrants(grants.size());
+        for (size_t i = 0; i < grants.size(); ++i) FillGrant(grants[i], list[i]);
       });
 }
 
@@ -276,16 +254,8 @@ kj::Promise<void> AdminService::policyHistory(PolicyHistoryContext call) {
     out[i].setAppliedAt(c.applied_at);
     out[i].setFileName(c.file_name);
     out[i].setAppliedBy(c.applied_by);
-    out[i].setSha256(HexEncode(c.sha256));
-    std::vector<std::string> changes;
-    for (const auto& g : c.grants_added) changes.push_back("+grant " + g);
-    for (const auto& g : c.grants_changed) changes.push_back("~grant " + g);
-    for (const auto& g : c.grants_removed) changes.push_back("-grant " + g);
-    for (const auto& g : c.deny_rules_added) changes.push_back("+deny " + g);
-    for (const auto& g : c.deny_rules_changed) changes.push_back("~deny " + g);
-    for (const auto& g : c.deny_rules_removed) changes.push_back("-deny " + g);
-    if (c.groups_changed) changes.push_back("~groups");
-    SetTexts(out[i].initChanges(changes.size()), changes);
+    out[i].setSha256(DataOf(c.sha256));
+    FillPolicyChanges(c, out[i].initChanges());
   }
   return kj::READY_NOW;
 }
@@ -299,8 +269,7 @@ kj::Promise<void> AdminService::removeGrant(RemoveGrantContext call) {
       .then([call](absl::StatusOr<PolicyApplied> applied) mutable {
         ThrowIfError(applied.status());
         call.getResults().setVersion(applied->version);
-        std::vector<std::string> changes = DescribeChanges(applied->change);
-        SetTexts(call.getResults().initChanges(changes.size()), changes);
+        FillPolicyChanges(applied->change, call.getResults().initChanges());
       });
 }
 
@@ -315,8 +284,7 @@ kj::Promise<void> AdminService::checkPolicy(CheckPolicyContext call) {
         return stewardship->Explain(name, query);
       })
       .then([call](PolicyExplanation explanation) mutable {
-        call.getResults().setAllowed(explanation.allowed);
-        call.getResults().setExplanation(explanation.ToString());
+        FillPolicyCheck(explanation, call.getResults().initCheck());
       });
 }
 
@@ -325,39 +293,33 @@ kj::Promise<void> AdminService::auditTail(AuditTailContext call) {
       audit_.log().Tail(std::max<uint32_t>(1, call.getParams().getCount()));
   ThrowIfError(entries.status());
   auto out = call.getResults().initEntries(entries->size());
-  for (size_t i = 0; i < entries->size(); ++i) out.set(i, AuditEntryToJson((*entries)[i]));
+  for (size_t i = 0; i < entries->size(); ++i) FillAuditEntry((*entries)[i], out[i]);
   return kj::READY_NOW;
 }
 
 kj::Promise<void> AdminService::auditShow(AuditShowContext call) {
-  absl::StatusOr<AuditEntry> entry = absl::NotFoundError("no entry");
-  std::string hash_hex = Text(call.getParams().getHash());
-  if (!hash_hex.empty()) {
-    std::string hash;
-    if (!HexDecode(hash_hex, &hash)) {
-      ThrowIfError(absl::InvalidArgumentError("the hash must be hex, e.g. from a receipt"));
-    }
-    entry = audit_.log().Find(hash);
-  } else {
-    entry = audit_.log().Get(call.getParams().getSeq());
-  }
+  auto params = call.getParams();
+  absl::StatusOr<AuditEntry> entry =
+      params.hasHash() && params.getHash().size() > 0
+          ? audit_.log().Find(
+                std::string(params.getHash().asChars().begin(), params.getHash().size()))
+          : audit_.log().Get(params.getSeq());
   ThrowIfError(entry.status());
-  call.getResults().setEntry(AuditEntryToJson(*entry));
+  FillAuditEntry(*entry, call.getResults().initEntry());
   return kj::READY_NOW;
 }
 
 kj::Promise<void> AdminService::auditExport(AuditExportContext call) {
   uint64_t from = std::max<uint64_t>(1, call.getParams().getFromSeq());
   uint32_t max = std::clamp<uint32_t>(call.getParams().getMaxEntries(), 1, 10'000);
-  std::vector<std::string> lines;
-  uint64_t next = from;
+  std::vector<AuditEntry> entries;
   ThrowIfError(audit_.log().ForEach(from, [&](const AuditEntry& e) {
-    lines.push_back(AuditEntryToJson(e));
-    next = e.seq + 1;
-    return lines.size() < max;
+    entries.push_back(e);
+    return entries.size() < max;
   }));
-  SetTexts(call.getResults().initEntries(lines.size()), lines);
-  call.getResults().setNextSeq(lines.size() < max ? 0 : next);
+  auto out = call.getResults().initEntries(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) FillAuditEntry(entries[i], out[i]);
+  call.getResults().setNextSeq(entries.size() < max ? 0 : entries.back().seq + 1);
   return kj::READY_NOW;
 }
 
@@ -370,20 +332,7 @@ kj::Promise<void> AdminService::auditVerify(AuditVerifyContext call) {
         return std::make_pair(s, report);
       })
       .then([call](std::pair<absl::Status, AuditVerifyReport> result) mutable {
-        const AuditVerifyReport& r = result.second;
-        std::string text;
-        if (result.first.ok()) {
-          text = absl::StrCat("ok: ", r.entries, " entries chained and intact, ", r.checkpoints,
-                              " signed checkpoints verified (last at entry ", r.last_checkpoint_seq,
-                              ")\nhead: entry ", r.last_seq, " ", HexEncode(r.head_hash));
-        } else {
-          text = absl::StrCat("FAILED at entry ", r.first_bad_seq, ": ",
-                              r.problem.empty() ? std::string(result.first.message()) : r.problem,
-                              "\n(", r.entries, " entries and ", r.checkpoints,
-                              " checkpoints verified before it)");
-        }
-        call.getResults().setOk(result.first.ok());
-        call.getResults().setReport(text);
+        FillAuditVerifyReport(result.first, result.second, call.getResults().initReport());
       });
 }
 
@@ -393,14 +342,7 @@ kj::Promise<void> AdminService::budgets(BudgetsContext call) {
   return context_.writer->Run([stewardship, partner] { return stewardship->Budgets(partner); })
       .then([call](std::vector<BudgetView> budgets) mutable {
         auto out = call.getResults().initBudgets(budgets.size());
-        for (size_t i = 0; i < budgets.size(); ++i) {
-          out[i].setPartner(budgets[i].partner);
-          out[i].setGrant(budgets[i].grant);
-          out[i].setBudgetMicros(budgets[i].budget_micros);
-          out[i].setSpentMicros(budgets[i].spent_micros);
-          out[i].setPeriodStart(budgets[i].period_start);
-          out[i].setRenewsAt(budgets[i].renews_at);
-        }
+        for (size_t i = 0; i < budgets.size(); ++i) FillBudget(budgets[i], out[i]);
       });
 }
 

@@ -17,6 +17,7 @@
 #include "daemon/failpoint.h"
 #include "daemon/federation_steward.h"
 #include "federation/cohort_memory.h"
+#include "federation/engine_local_query.h"
 #include "federation/local_figures.h"
 #include "federation/member.h"
 #include "protocol/rpc_status.h"
@@ -482,14 +483,14 @@ ConsortiumView FederationService::ViewOf(const Consortium& c, size_t memory_entr
   v.memory_entries = memory_entries;
   const std::string mine = me_.certificate.fingerprint.ToString();
   for (const RosterMember& m : c.roster.members()) {
-    ConsortiumMemberView mv{m.name, m.fingerprint.ToString(), m.endpoint, "not registered"};
+    ConsortiumMemberView mv{m.name, m.fingerprint.ToString(), m.endpoint};
     if (mv.fingerprint == mine) {
-      mv.status = "this daemon";
+      mv.standing = MemberStanding::kThisDaemon;
     } else if (partners_.FindActiveByFingerprint(mv.fingerprint)) {
-      mv.status = "partner";
+      mv.standing = MemberStanding::kPartner;
     } else if (std::optional<Partner> p = partners_.Find(m.name);
                p && p->fingerprint == mv.fingerprint) {
-      mv.status = "revoked partner";
+      mv.standing = MemberStanding::kRevokedPartner;
     }
     v.members.push_back(std::move(mv));
   }
@@ -615,9 +616,12 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
         ThrowIfError(c.status());
         added.consortium = ViewOf(**c, (*c)->member->memory().entries().size());
         for (const ConsortiumMemberView& m : added.consortium.members) {
-          if (m.status == "not registered" || m.status == "revoked partner") {
-            added.warnings.push_back(absl::StrCat("member '", m.name, "' is a ", m.status,
-                                                  ": its rounds cannot reach it"));
+          if (m.standing == MemberStanding::kNotRegistered ||
+              m.standing == MemberStanding::kRevokedPartner) {
+            added.warnings.push_back(absl::StrCat(
+                "member '", m.name, "' is a ",
+                m.standing == MemberStanding::kNotRegistered ? "not registered" : "revoked partner",
+                ": its rounds cannot reach it"));
           }
         }
         consortia_[stored.consortium] = *std::move(c);
@@ -725,7 +729,7 @@ kj::Promise<FederateOutcome> FederationService::Federate(FederateRequest request
                   if (!receipt.ok()) {
                     outcome.result = receipt.status();
                   } else {
-                    outcome.audit_receipt = HexEncode(receipt->hash);
+                    outcome.audit_receipt = receipt->hash;
                   }
                   return std::move(outcome);
                 });

@@ -56,9 +56,12 @@
 
 namespace cairn {
 
+// How this daemon knows a roster member.
+enum class MemberStanding { kNotRegistered, kThisDaemon, kPartner, kRevokedPartner };
+
 struct ConsortiumMemberView {
   std::string name, fingerprint, endpoint;
-  std::string status;  // "this daemon", "partner", "revoked partner", "not registered"
+  MemberStanding standing = MemberStanding::kNotRegistered;
 };
 
 struct ConsortiumView {
@@ -87,7 +90,7 @@ struct FederateOutcome {
   RoundReport report;
   std::map<std::string, std::string> names;  // fingerprint -> roster name
   std::string roster_text;
-  std::string audit_receipt;  // hash of the "federated-request" entry
+  std::string audit_receipt;  // hash (bytes) of the "federated-request" entry
 };
 
 class FederationService {

@@ -24,9 +24,9 @@
 
 #include "absl/strings/string_view.h"
 #include "crypto/public_key.h"
-#include "daemon/federation_audit.h"
 #include "daemon/release/release_gate.h"
 #include "daemon/release/release_pipeline.h"
+#include "federation/release_hash.h"
 #include "daemon/worker_thread.h"
 #include "federation/roster.h"
 #include "federation/steward.h"

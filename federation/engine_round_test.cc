@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "federation/local_figures.h"
+#include "federation/engine_local_query.h"
 #include "federation/testing.h"
 #include "federation/verify.h"
 #include "gmock/gmock.h"

@@ -136,12 +136,4 @@ absl::StatusOr<LocalFigures> ComputeLocalFigures(const Query& query, const KeySp
   return ExactFigures(query, keys, local);
 }
 
-LocalQuery EngineLocalQuery(const RecordStore* store) {
-  return [store](const Query& part, std::optional<ClampRange> clamp) {
-    ExecuteOptions options;
-    options.clamp = clamp;
-    return ExecuteQuery(*store, part, options);
-  };
-}
-
 }  // namespace cairn

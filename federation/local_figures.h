@@ -29,13 +29,14 @@
 #include "model/query.h"
 #include "policy/discrete_laplace.h"
 #include "policy/policy.h"
-#include "query/engine.h"
+#include "query/clamp_range.h"
 
 namespace cairn {
 
 // Runs `part` (a sum of one metric with the round's range, filters and grouping) over the
 // member's own data, clamping every record into `clamp` when given. Rows carry the sum as
-// `value` and the number of records as `records`. The daemon runs ExecuteQuery on its store.
+// `value` and the number of records as `records`. The daemon runs ExecuteQuery on its store
+// (engine_local_query.h).
 using LocalQuery =
     std::function<absl::StatusOr<QueryResult>(const Query& part, std::optional<ClampRange> clamp)>;
 
@@ -50,9 +51,6 @@ struct LocalFigures {
 absl::StatusOr<LocalFigures> ComputeLocalFigures(const Query& query, const KeySpace& keys,
                                                  const Grant& grant, const LocalQuery& local,
                                                  RandomSource& rng);
-
-// A LocalQuery over a record store (ExecuteQuery with the clamp); `store` must outlive it.
-LocalQuery EngineLocalQuery(const RecordStore* store);
 
 }  // namespace cairn
 

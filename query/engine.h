@@ -13,15 +13,10 @@
 
 #include "absl/status/statusor.h"
 #include "model/query.h"
+#include "query/clamp_range.h"
 #include "storage/record_store.h"
 
 namespace cairn {
-
-// Closed bounds [lo, hi] a record's value is clamped to before it is aggregated.
-struct ClampRange {
-  double lo = 0;
-  double hi = 0;
-};
 
 struct ExecuteOptions {
   // false: read only raw records (the reference path; also measures raw-scan speed).

@@ -43,6 +43,22 @@ TEST(AuditEntryTest, HashMatchesAnIndependentImplementationOfTheDocumentedEncodi
             "fee7c5f1ad4d99a2f950021b9707d4f511ac87debc7f9f2764725b50bdd6d74c");
 }
 
+TEST(AuditEntryTest, TheSecondEntryOfTheExportGoldenHashesAsItSays) {
+  // tools/cairnctl/audit_json_test.cc exports these two entries with these hashes.
+  AuditEntry e = FirstEntry();
+  e.seq = 2;
+  e.time = kMarch1Noon + 1'500'000;
+  e.request_hash = "\x05\x06";
+  e.request_signature = "\x07";
+  e.decision = AuditDecision::kDenied;
+  e.reason = "Größe < 5 records";
+  e.epsilon_micros = 0;
+  e.result_hash = "";
+  e.prev_hash = AuditEntryHash(FirstEntry());
+  EXPECT_EQ(HexEncode(AuditEntryHash(e)),
+            "0f6524dab5ccf43ad7f1864356b802d117437589e23d050be3dfc9e35e9f310b");
+}
+
 TEST(AuditEntryTest, EncodingStartsWithTheDomainTagAndFieldsInOrder) {
   std::string bytes = EncodeAuditEntry(FirstEntry());
   EXPECT_EQ(bytes.substr(0, 20), "cairn-audit-entry-v1");

@@ -21,12 +21,6 @@ std::vector<std::string> PartnersBoundBy(const Policy& policy, const Grant& gran
 
 }  // namespace
 
-std::string PolicyExplanation::ToString() const {
-  std::string out;
-  for (const std::string& line : lines) absl::StrAppend(&out, line, "\n");
-  return out;
-}
-
 absl::StatusOr<Partner> CheckRegistration(const PartnerCandidate& candidate,
                                           RegistrationOrigin origin, const PartnerStore& partners,
                                           const PublicKey& me, const MetricRegistry& registry,
@@ -156,27 +150,41 @@ PolicyExplanation Stewardship::Explain(absl::string_view partner_name, const Que
     out.lines.push_back("no policy applied: the partner's metric allow-list decides");
     Partner empty;
     empty.name = std::string(partner_name);
-    absl::Status s = AuthorizeByAllowList(partner ? *partner : empty, query);
+    const Partner& asking = partner ? *partner : empty;
+    absl::Status s = AuthorizeByAllowList(asking, query);
+    if (s.ok()) {
+      PolicyBuilder builder;
+      builder.AddGrant(AllowListGrant(asking, query));
+      absl::StatusOr<Policy> implicit = std::move(builder).Build();
+      Decision d = implicit.ok() ? gate_->gate().Check(*implicit, partner_name, query,
+                                                       clock_->Now())
+                                 : Decision{};
+      if (!implicit.ok()) {
+        s = implicit.status();
+      } else if (!d.allowed) {
+        s = absl::PermissionDeniedError(d.reason);
+      }
+    }
     out.allowed = s.ok() && partner && partner->active();
-    out.lines.push_back(s.ok() ? "=> allowed" : absl::StrCat("=> denied: ", s.message()));
+    out.reason = std::string(s.message());
+    if (out.allowed) out.release = "exact figures, in whole months at the finest";
     return out;
   }
   out.lines.push_back(absl::StrCat("policy version ", policy_->number()));
   Explanation e = gate_->gate().Explain(policy_->policy(), partner_name, query, clock_->Now());
-  for (absl::string_view line : absl::StrSplit(e.ToString(), '\n', absl::SkipEmpty())) {
-    out.lines.push_back(std::string(line));
-  }
+  out.lines.insert(out.lines.end(), e.lines.begin(), e.lines.end());
   out.allowed = e.decision.allowed;
+  out.reason = e.decision.reason;
   if (e.decision.allowed && e.decision.grant != nullptr) {
     const Grant& g = *e.decision.grant;
     if (g.privacy) {
-      out.lines.push_back(absl::StrCat("   released with ", DescribeNoise(g, query)));
+      out.release = absl::StrCat("released with ", DescribeNoise(g, query));
     } else if (g.min_records > 1 || g.min_series > 1) {
-      out.lines.push_back(absl::StrCat(
-          "   exact figures; groups with fewer than ", g.min_records, " records or ", g.min_series,
-          " series are withheld; differencing with earlier answers is refused"));
+      out.release = absl::StrCat(
+          "exact figures; groups with fewer than ", g.min_records, " records or ", g.min_series,
+          " series are withheld; differencing with earlier answers is refused");
     } else {
-      out.lines.push_back("   exact, attested figures");
+      out.release = "exact, attested figures";
     }
   }
   return out;

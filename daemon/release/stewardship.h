@@ -32,11 +32,12 @@ struct PolicyApplied {
   std::vector<std::string> warnings;  // e.g. partners the policy names but nobody registered
 };
 
-// What would happen to a query, and why (`cairnctl policy check`).
+// What would happen to a partner's query now, and why (`cairnctl policy check`).
 struct PolicyExplanation {
   bool allowed = false;
-  std::vector<std::string> lines;  // one step of the decision each, the verdict last
-  std::string ToString() const;
+  std::string reason;              // of the refusal, or of the admission
+  std::vector<std::string> lines;  // notes, then one per deny rule and grant that applies
+  std::string release;             // when allowed: how the answer would be released
 };
 
 struct BudgetView {

@@ -56,10 +56,11 @@ class DaemonTest : public ::testing::Test {
 
 TEST_F(DaemonTest, StatusThenCleanShutdownOnSigterm) {
   StartPlant("status");
-  CommandResult status = Ctl({"status"});
-  EXPECT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_THAT(status.out, HasSubstr("Test Plant"));
-  EXPECT_THAT(status.out, HasSubstr("records      0"));
+  nlohmann::json status = CairnctlJson(dir_, {"status"});
+  ASSERT_TRUE(status.is_object());
+  EXPECT_EQ(status["participant"], "Test Plant");
+  EXPECT_EQ(status["records"], 0);
+  EXPECT_TRUE(status["partner_queries_refused"].is_null());
   EXPECT_EQ(daemon_->Stop(), 0) << daemon_->Log();
   EXPECT_NE(access((dir_ + "/cairnd.sock").c_str(), F_OK), 0) << "socket left behind";
   EXPECT_THAT(Ctl({"status"}).err, HasSubstr("cairnd is not running"));
@@ -149,8 +150,10 @@ TEST_F(DaemonTest, ALaterValueForTheSameKeyReplacesTheEarlierOne) {
                                         "2026-01-05T08:00:00Z,gent,L1,P1,energy,2,MWh,b1\n")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("1 replaced"));
-  CommandResult q = Ctl({"query", "--metric", "energy", "--where", "batch=b1", "--format", "csv"});
-  EXPECT_THAT(q.out, HasSubstr("\n2500,2,1\n"));
+  nlohmann::json q = CairnctlJson(dir_, {"query", "--metric", "energy", "--where", "batch=b1"});
+  ASSERT_EQ(q["rows"].size(), 1u);
+  EXPECT_EQ(q["rows"][0]["value"], 2500.0);
+  EXPECT_EQ(q["rows"][0]["records"], 2);
 }
 
 struct BadInput {
@@ -217,9 +220,11 @@ TEST_F(DaemonTest, QueryFormats) {
   EXPECT_EQ(doc["rows"][0]["line"], "L1");
   EXPECT_EQ(doc["rows"][0]["value"], 2000.0);
   EXPECT_EQ(doc["rows"][0]["records"], 2);
+  CommandResult csv = Ctl({"query", "--metric", "energy", "--group-by", "week", "--format", "csv"});
+  EXPECT_THAT(csv.out, HasSubstr("week,value,records,series\n2026-W02,2000,2,1\n"));
   CommandResult table = Ctl({"query", "--metric", "energy", "--group-by", "week"});
   EXPECT_THAT(table.out, HasSubstr("2026-W02"));
-  EXPECT_THAT(table.out, HasSubstr("[kWh]"));
+  EXPECT_THAT(table.out, HasSubstr("sum(energy) [kWh]"));
   CommandResult bad = Ctl({"query", "--metric", "enrgy"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("unknown metric 'enrgy'"));

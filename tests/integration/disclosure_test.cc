@@ -10,15 +10,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "crypto/tls.h"
-#include "participant/participant_identity.h"
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"
+#include "participant/participant_identity.h"
 #include "protocol/rpc_status.h"
 #include "tests/integration/harness.h"
 
@@ -108,13 +110,12 @@ reason = "batch-level figures are never shared"
 tags = ["batch"]
 )";
 
-std::vector<nlohmann::json> AuditEntries(const std::string& dir) {
-  CommandResult r = Cairnctl(dir, {"audit", "tail", "-n", "1000", "--json"});
-  std::vector<nlohmann::json> out;
-  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
-    out.push_back(nlohmann::json::parse(line));
+// The supplier's budget row for a partner and grant, or null.
+nlohmann::json BudgetOf(const std::string& dir, const std::string& grant) {
+  for (const auto& row : CairnctlJson(dir, {"budget"})) {
+    if (row["grant"] == grant) return row;
   }
-  return out;
+  return nullptr;
 }
 
 class DisclosureTest : public ::testing::Test {
@@ -157,7 +158,10 @@ class DisclosureTest : public ::testing::Test {
     if (r.exit_code != 0) return nlohmann::json();
     return nlohmann::json::parse(r.out)["rows"];
   }
-  nlohmann::json LastAudit() { return AuditEntries(supplier_dir_).back(); }
+  // The supplier's latest audit entry about a query of the customer.
+  nlohmann::json LastQueryAudit() {
+    return FindAudit(AuditEntries(supplier_dir_), "query", "autowerk");
+  }
 
   std::string supplier_dir_, customer_dir_;
   std::unique_ptr<DaemonProcess> supplier_, customer_;
@@ -170,7 +174,7 @@ TEST_F(DisclosureTest, NoPolicyMeansTheAllowListAndItDeniesByDefault) {
   std::string error;
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("may not ask about metric co2e_scope1"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, AnInvalidPolicyFileNamesItsLineAndChangesNothing) {
@@ -183,24 +187,31 @@ TEST_F(DisclosureTest, AnInvalidPolicyFileNamesItsLineAndChangesNothing) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("bad.toml:17:1: grant 'cbam': unknown field 'min_recrods'"));
   EXPECT_THAT(r.err, HasSubstr("min_recrods"));
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"policy", "list"}).out, HasSubstr("policy version 1"));
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"policy", "history"}).out, Not(HasSubstr("v2")));
+  nlohmann::json history = CairnctlJson(supplier_dir_, {"policy", "history"});
+  ASSERT_EQ(history.size(), 1u) << "no second version";
+  EXPECT_EQ(history[0]["version"], 1);
+  EXPECT_EQ(CairnctlJson(supplier_dir_, {"policy", "list"}).size(), 3u) << "the three grants";
 }
 
 TEST_F(DisclosureTest, PolicyCheckGivesThePartnersReasonAndSpendsNothing) {
   ApplyPolicy();
-  CommandResult check = Cairnctl(supplier_dir_, {"policy", "check", "--partner", "autowerk",
-                                                 "--metric", "co2e_scope1", "--agg", "max"});
-  EXPECT_EQ(check.exit_code, 3);
-  std::string reason = check.out.substr(check.out.rfind("=> denied: ") + 11);
-  reason = reason.substr(0, reason.find('\n'));
+  const std::vector<std::string> denied = {"policy",   "check",       "--partner", "autowerk",
+                                           "--metric", "co2e_scope1", "--agg",     "max"};
+  EXPECT_EQ(Cairnctl(supplier_dir_, denied).exit_code, 3);
+  nlohmann::json check = CairnctlJson(supplier_dir_, denied);
+  EXPECT_EQ(check["allowed"], false);
+  std::string reason = check["reason"].get<std::string>();
+  EXPECT_FALSE(reason.empty());
   std::string error;
   Ask({"--metric", "co2e_scope1", "--agg", "max"}, &error);
   EXPECT_THAT(error, HasSubstr(reason));
   CommandResult ok = Cairnctl(supplier_dir_, {"policy", "check", "--partner", "autowerk",
                                               "--metric", "energy", "--group-by", "line"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"budget"}).out, HasSubstr("0          1"));
+  nlohmann::json budget = BudgetOf(supplier_dir_, "energy-bench");
+  ASSERT_TRUE(budget.is_object());
+  EXPECT_EQ(budget["spent"], 0.0);
+  EXPECT_EQ(budget["budget"], 1.0);
 }
 
 TEST_F(DisclosureTest, SmallGroupsAreWithheldAndCounted) {
@@ -208,7 +219,7 @@ TEST_F(DisclosureTest, SmallGroupsAreWithheldAndCounted) {
   nlohmann::json rows = Ask({"--metric", "co2e_scope1", "--group-by", "product"});
   ASSERT_EQ(rows.size(), 2u) << "P3 has 3 records, below min_records = 10";
   EXPECT_EQ(rows[0]["product"], "P1");
-  EXPECT_EQ(LastAudit()["decision"], "allowed");
+  EXPECT_EQ(LastQueryAudit()["decision"], "allowed");
 }
 
 TEST_F(DisclosureTest, DifferencingByTagValueIsRefused) {
@@ -217,7 +228,7 @@ TEST_F(DisclosureTest, DifferencingByTagValueIsRefused) {
   std::string error;
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--where", "product=P1,P2"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("would single out"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, DifferencingByOverlappingRangesIsRefused) {
@@ -231,7 +242,7 @@ TEST_F(DisclosureTest, DifferencingByOverlappingRangesIsRefused) {
                   &error)
                   .is_null());
   EXPECT_THAT(error, HasSubstr("would single out"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, DifferencingByGroupSplittingIsRefused) {
@@ -240,7 +251,7 @@ TEST_F(DisclosureTest, DifferencingByGroupSplittingIsRefused) {
   std::string error;
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("would single out"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, RepeatingANoisyQueryGainsNothing) {
@@ -249,10 +260,13 @@ TEST_F(DisclosureTest, RepeatingANoisyQueryGainsNothing) {
   nlohmann::json second = Ask({"--metric", "energy", "--group-by", "line"});
   ASSERT_FALSE(first.is_null());
   EXPECT_EQ(first, second) << "a repeat returns the identical released answer";
-  std::vector<nlohmann::json> audit = AuditEntries(supplier_dir_);
-  EXPECT_EQ(audit.back()["epsilon_micros"], 0);
-  EXPECT_THAT(audit.back()["reason"].get<std::string>(), HasSubstr("no new cost"));
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"budget"}).out, HasSubstr("0.5          1        0.5"));
+  nlohmann::json repeat = LastQueryAudit();
+  EXPECT_EQ(repeat["epsilon_micros"], 0);
+  EXPECT_THAT(repeat["reason"].get<std::string>(), HasSubstr("no new cost"));
+  nlohmann::json budget = BudgetOf(supplier_dir_, "energy-bench");
+  EXPECT_EQ(budget["spent"], 0.5);
+  EXPECT_EQ(budget["budget"], 1.0);
+  EXPECT_EQ(budget["left"], 0.5);
 }
 
 TEST_F(DisclosureTest, AnExhaustedBudgetStaysExhaustedAfterARestart) {
@@ -269,7 +283,7 @@ TEST_F(DisclosureTest, AnExhaustedBudgetStaysExhaustedAfterARestart) {
   ASSERT_TRUE(customer_->Start().ok());
   EXPECT_TRUE(Ask({"--metric", "energy"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("used up"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, AnExpiredGrantIsDenied) {
@@ -277,7 +291,7 @@ TEST_F(DisclosureTest, AnExpiredGrantIsDenied) {
   std::string error;
   EXPECT_TRUE(Ask({"--metric", "water"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("old-water"));
-  EXPECT_EQ(LastAudit()["decision"], "denied");
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
 }
 
 TEST_F(DisclosureTest, ADenyRuleWins) {
@@ -291,7 +305,9 @@ TEST_F(DisclosureTest, ARevokedPartnerIsCutOffAndTheRevocationAudited) {
   ApplyPolicy();
   EXPECT_FALSE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}).is_null());
   ASSERT_EQ(Cairnctl(supplier_dir_, {"partner", "revoke", "autowerk"}).exit_code, 0);
-  EXPECT_EQ(LastAudit()["kind"], "partner-revoke");
+  nlohmann::json revoked = FindAudit(AuditEntries(supplier_dir_), "partner-revoke");
+  ASSERT_TRUE(revoked.is_object()) << "the revocation is audited";
+  EXPECT_THAT(revoked["reason"].get<std::string>(), HasSubstr("autowerk"));
   std::string error;
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}, &error).is_null());
 }
@@ -320,8 +336,8 @@ TEST_F(DisclosureTest, AReplayedRequestIsRefusedAndAudited) {
   } else {
     ADD_FAILURE() << "the replay was answered";
   }
-  EXPECT_EQ(LastAudit()["decision"], "denied");
-  EXPECT_THAT(LastAudit()["reason"].get<std::string>(), HasSubstr("replayed"));
+  EXPECT_EQ(LastQueryAudit()["decision"], "denied");
+  EXPECT_THAT(LastQueryAudit()["reason"].get<std::string>(), HasSubstr("replayed"));
 }
 
 TEST_F(DisclosureTest, EveryRequestIsAuditedAndTheChainVerifies) {
@@ -330,13 +346,22 @@ TEST_F(DisclosureTest, EveryRequestIsAuditedAndTheChainVerifies) {
   Ask({"--metric", "co2e_scope1", "--agg", "max"});
   Ask({"--metric", "energy", "--group-by", "line"});
   std::vector<nlohmann::json> audit = AuditEntries(supplier_dir_);
-  ASSERT_GE(audit.size(), 5u);  // partner-add, policy-apply, three queries
-  EXPECT_EQ(audit[audit.size() - 3]["decision"], "allowed");
-  EXPECT_EQ(audit[audit.size() - 2]["decision"], "denied");
-  EXPECT_EQ(audit.back()["epsilon_micros"], 500000);
-  EXPECT_NE(audit.back()["result_hash"], "");
-  CommandResult verify = Cairnctl(supplier_dir_, {"audit", "verify"});
-  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_TRUE(FindAudit(audit, "partner-add", "autowerk").is_object());
+  EXPECT_TRUE(FindAudit(audit, "policy-apply").is_object());
+  std::map<std::string, int> decisions;
+  for (const auto& e : audit) {
+    if (e["kind"] != "query") continue;
+    decisions[e["decision"].get<std::string>()]++;
+    if (e["grant"] == "energy-bench") {
+      EXPECT_EQ(e["epsilon_micros"], 500000);
+      EXPECT_NE(e["result_hash"], "");
+    }
+  }
+  EXPECT_EQ(decisions["allowed"], 2);
+  EXPECT_EQ(decisions["denied"], 1);
+  nlohmann::json verified = CairnctlJson(supplier_dir_, {"audit", "verify"});
+  EXPECT_EQ(verified["ok"], true);
+  EXPECT_EQ(verified["entries"], audit.size());
   // The receipt in the kept answer names the audit entry.
   std::string kept = customer_dir_ + "/kept.txt";
   ASSERT_EQ(Cairnctl(customer_dir_,
@@ -344,11 +369,13 @@ TEST_F(DisclosureTest, EveryRequestIsAuditedAndTheChainVerifies) {
                       "--from", "2026-01-01", "--to", "2026-01-02", "--out", kept})
                 .exit_code,
             0);
-  CommandResult v = RunCommand(RunfilePath("tools/cairnctl/cairnctl"), {"verify", kept});
-  std::string receipt = v.out.substr(v.out.find("receipt    ") + 11, 64);
-  CommandResult entry = Cairnctl(supplier_dir_, {"audit", "show", receipt});
-  EXPECT_EQ(entry.exit_code, 0) << entry.err;
-  EXPECT_THAT(entry.out, HasSubstr("\"decision\": \"allowed\""));
+  CommandResult v =
+      RunCommand(RunfilePath("tools/cairnctl/cairnctl"), {"verify", kept, "--format", "json"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  std::string receipt = nlohmann::json::parse(v.out)["attestation"]["receipt"];
+  nlohmann::json entry = CairnctlJson(supplier_dir_, {"audit", "show", receipt});
+  EXPECT_EQ(entry["decision"], "allowed");
+  EXPECT_EQ(entry["hash"], receipt);
 }
 
 void DisclosureTest::KillAtEachStep(const std::string& also) {
@@ -375,8 +402,8 @@ void DisclosureTest::KillAtEachStep(const std::string& also) {
     // Debits equal the epsilon of the audited releases, always.
     int64_t audited = 0;
     for (const auto& e : audit) audited += e["epsilon_micros"].get<int64_t>();
-    std::string budget = Cairnctl(supplier_dir_, {"budget"}).out;
-    EXPECT_THAT(budget, HasSubstr(absl::StrFormat("%g ", audited / 1e6)));
+    nlohmann::json budget = BudgetOf(supplier_dir_, "energy-bench");
+    EXPECT_EQ(std::llround(budget["spent"].get<double>() * 1e6), audited);
     EXPECT_EQ(Cairnctl(supplier_dir_, {"audit", "verify"}).exit_code, 0);
   }
   nlohmann::json rows = Ask({"--metric", "energy", "--from", "2026-01-20", "--to", "2026-01-21"});
@@ -403,7 +430,9 @@ TEST_F(DisclosureTest, WhenTheAuditLogCannotBeWrittenPartnerQueriesAreRefused) {
   EXPECT_THAT(error, HasSubstr("audit log cannot be written"));
   EXPECT_TRUE(Ask({"--metric", "co2e_scope1", "--group-by", "product"}, &error).is_null());
   EXPECT_THAT(error, HasSubstr("partner queries are refused until a write succeeds"));
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"status"}).out, HasSubstr("partner queries refused"));
+  nlohmann::json status = CairnctlJson(supplier_dir_, {"status"});
+  EXPECT_THAT(status["partner_queries_refused"].get<std::string>(),
+              HasSubstr("audit log cannot be written"));
 }
 
 }  // namespace

@@ -177,18 +177,11 @@ class FederationTest : public ::testing::Test {
   }
 
   std::vector<nlohmann::json> Audit(const std::string& member) {
-    CommandResult r = Cairnctl(Get(member).dir, {"audit", "export"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    std::vector<nlohmann::json> entries;
-    for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
-      nlohmann::json j = nlohmann::json::parse(line);
-      if (j.contains("kind")) entries.push_back(std::move(j));
-    }
-    return entries;
+    return AuditEntries(Get(member).dir);
   }
 
   static CommandResult Verify(const std::string& file, const std::string& roster = "") {
-    std::vector<std::string> args = {"verify", file};
+    std::vector<std::string> args = {"verify", file, "--format", "json"};
     if (!roster.empty()) args.insert(args.end(), {"--roster", roster});
     return RunCommand(RunfilePath("tools/cairnctl/cairnctl"), args);
   }
@@ -239,9 +232,11 @@ TEST_F(FederationTest, TheTotalIsExactlyTheSumOfTheMembersLocalAnswers) {
 
   // Anyone with the roster can recompute the total from the signed contributions.
   CommandResult v = Verify(kept, Get("beta").dir + "/roster.toml");
-  EXPECT_EQ(v.exit_code, 0) << v.err;
-  EXPECT_THAT(v.out, HasSubstr("verified: a federated result of consortium steel-bench"));
-  EXPECT_THAT(v.out, HasSubstr("cohort     alpha, beta, delta, gamma (4 of 4 proposed)"));
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  const nlohmann::json attestation = nlohmann::json::parse(v.out)["attestation"];
+  EXPECT_EQ(attestation["consortium"], "steel-bench");
+  EXPECT_EQ(attestation["cohort"], nlohmann::json({"alpha", "beta", "delta", "gamma"}));
+  EXPECT_EQ(attestation["proposed_cohort_size"], 4);
 
   // Every member audited its release, under the hash verify prints; the requester its round.
   for (const Member& m : members_) {
@@ -252,7 +247,7 @@ TEST_F(FederationTest, TheTotalIsExactlyTheSumOfTheMembersLocalAnswers) {
       EXPECT_EQ(e["decision"], "allowed");
       EXPECT_EQ(e["partner"], "alpha");
       EXPECT_EQ(e["grant"], "bench");
-      EXPECT_THAT(v.out, HasSubstr(e["result_hash"].get<std::string>()));
+      EXPECT_EQ(e["result_hash"], attestation["release_hash"]);
     }
     EXPECT_EQ(released, 1) << m.name;
   }
@@ -404,8 +399,9 @@ TEST_F(FederationTest, ACohortThatDiffersByOneMemberIsRefusedAlsoAfterARestart) 
   CommandResult again = Federate({"--members", "alpha,beta,gamma"});
   EXPECT_EQ(again.exit_code, 1) << again.out;
   EXPECT_THAT(again.err, HasSubstr("beta (refused at propose): the cohort differs in 1 member"));
-  CommandResult list = Cairnctl(beta.dir, {"consortium", "list"});
-  EXPECT_THAT(list.out, HasSubstr("1 answered cohorts remembered"));
+  nlohmann::json list = CairnctlJson(beta.dir, {"consortium", "list"});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["remembered_cohorts"], 1);
 }
 
 TEST_F(FederationTest, AMemberLostAfterCommittingIsLeftOutOfTheRetry) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace cairn::testing {
 namespace {
@@ -115,18 +116,43 @@ std::string InitDataDir(const std::string& name, const std::string& participant,
   return dir;
 }
 
+nlohmann::json CairnctlJson(const std::string& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> full = args;
+  full.insert(full.end(), {"--format", "json"});
+  CommandResult r = Cairnctl(dir, full);
+  if (r.exit_code != 0 && r.exit_code != 3) return nullptr;
+  nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) ADD_FAILURE() << "cairnctl printed no JSON: " << r.out << r.err;
+  return doc.is_discarded() ? nlohmann::json() : doc;
+}
+
 std::string PartnerAddress(const std::string& dir) {
-  std::string out = Cairnctl(dir, {"status"}).out;
-  size_t at = out.find("listening on ");
-  if (at == std::string::npos) return "";
-  at += 13;
-  return out.substr(at, out.find(' ', at) - at);
+  nlohmann::json status = CairnctlJson(dir, {"status"});
+  return status.is_object() && status["listen"].is_string() ? status["listen"].get<std::string>()
+                                                            : "";
 }
 
 std::string FingerprintOf(const std::string& dir) {
-  std::string out = Cairnctl(dir, {"identity"}).out;
-  size_t at = out.find("ed25519:");
-  return at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+  nlohmann::json id = CairnctlJson(dir, {"identity"});
+  return id.is_object() ? id.value("fingerprint", "") : "";
+}
+
+std::vector<nlohmann::json> AuditEntries(const std::string& dir) {
+  CommandResult r = Cairnctl(dir, {"audit", "export"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> entries;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    entries.push_back(nlohmann::json::parse(line));
+  }
+  return entries;
+}
+
+nlohmann::json FindAudit(const std::vector<nlohmann::json>& entries, const std::string& kind,
+                         const std::string& partner) {
+  for (auto e = entries.rbegin(); e != entries.rend(); ++e) {
+    if ((*e)["kind"] == kind && (partner.empty() || (*e)["partner"] == partner)) return *e;
+  }
+  return nullptr;
 }
 
 int FreeLoopbackPort() {

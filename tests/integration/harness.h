@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "tools/cairnctl/admin_client.h"
 
 namespace cairn::testing {
@@ -35,6 +36,9 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
 
 // cairnctl with --data-dir `dir` and `args`.
 CommandResult Cairnctl(const std::string& dir, const std::vector<std::string>& args);
+// The same with --format json, parsed; null if the command failed (exit codes 0 and 3 —
+// a policy check's denial — count as answers).
+nlohmann::json CairnctlJson(const std::string& dir, const std::vector<std::string>& args);
 
 class DaemonProcess {
  public:
@@ -76,6 +80,12 @@ void SetConfig(const std::string& dir, const std::string& key, const std::string
 // and the fingerprint of a data dir's identity.
 std::string PartnerAddress(const std::string& dir);
 std::string FingerprintOf(const std::string& dir);
+
+// Every audit entry of a running daemon, oldest first, as `cairnctl audit export` writes them.
+std::vector<nlohmann::json> AuditEntries(const std::string& dir);
+// The latest entry of `kind` (by `partner` too, unless ""), or null.
+nlohmann::json FindAudit(const std::vector<nlohmann::json>& entries, const std::string& kind,
+                         const std::string& partner = "");
 
 // A loopback TCP port that was free a moment ago, for a daemon that must keep its address
 // across restarts.

@@ -13,10 +13,10 @@
 #include "base/clock.h"
 #include "crypto/certificate.h"
 #include "crypto/tls.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"
+#include "participant/participant_identity.h"
 #include "protocol/rpc_status.h"
 #include "tests/integration/harness.h"
 
@@ -85,12 +85,16 @@ TEST_F(PartnerTest, CustomerAsksKeepsAndVerifiesTheSignedAnswer) {
   EXPECT_EQ(doc["rows"][1]["value"], 5.0);  // 300 kg / 60 units
   EXPECT_THAT(r.err, HasSubstr("signature verified"));
 
-  CommandResult v = RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
-                               {"verify", kept, "--expect", FingerprintOf(supplier_dir_)});
-  EXPECT_EQ(v.exit_code, 0) << v.err;
-  EXPECT_THAT(v.out, HasSubstr("signed by \"Gent Steel\""));
-  EXPECT_THAT(v.out, HasSubstr(FingerprintOf(customer_dir_)));  // the requester
-  EXPECT_THAT(v.out, HasSubstr("P2"));
+  CommandResult v =
+      RunCommand(RunfilePath("tools/cairnctl/cairnctl"),
+                 {"verify", kept, "--expect", FingerprintOf(supplier_dir_), "--format", "json"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  auto verified = nlohmann::json::parse(v.out);
+  EXPECT_EQ(verified["attestation"]["signed_by"], "Gent Steel");
+  EXPECT_EQ(verified["attestation"]["requester"], FingerprintOf(customer_dir_));
+  ASSERT_EQ(verified["rows"].size(), 2u);
+  EXPECT_EQ(verified["rows"][1]["product"], "P2");
+  EXPECT_EQ(verified["rows"][1]["value"], 5.0);
 }
 
 TEST_F(PartnerTest, AMetricOffTheAllowListIsDeniedWithAReason) {
@@ -150,12 +154,14 @@ TEST_F(PartnerTest, RevokedPartnerIsDisconnectedWithinASecondAndRefusedAfterward
   Start();
   Introduce();
   ASSERT_EQ(Ask().exit_code, 0);  // leaves the customer's connection open
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out, HasSubstr("1 live"));
+  EXPECT_EQ(CairnctlJson(supplier_dir_, {"partner", "show", "autowerk"})["connections"], 1);
   auto before = std::chrono::steady_clock::now();
   CommandResult revoke = Cairnctl(supplier_dir_, {"partner", "revoke", "autowerk"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   EXPECT_THAT(revoke.out, HasSubstr("closed 1 live connections"));
-  EXPECT_THAT(Cairnctl(supplier_dir_, {"partner", "show", "autowerk"}).out, HasSubstr("0 live"));
+  nlohmann::json revoked = CairnctlJson(supplier_dir_, {"partner", "show", "autowerk"});
+  EXPECT_EQ(revoked["connections"], 0);
+  EXPECT_EQ(revoked["status"], "revoked");
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(1));
   CommandResult r = Ask();
   EXPECT_EQ(r.exit_code, 1);

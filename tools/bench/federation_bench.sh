@@ -129,7 +129,7 @@ for ((i = 1; i <= DAEMONS; i++)); do
   ((up)) || { echo "federation_bench.sh: cairnd $n did not start" >&2; cat "$WORK/$n.log" >&2; exit 1; }
   run "$DATAGEN" --plant "$n" "${DATAGEN_FLAGS[@]}" --seed "$i" --output "$WORK/$n.csv" >/dev/null
   run "$CAIRNCTL" --data-dir "$WORK/$n" import --no-progress "$WORK/$n.csv" >/dev/null
-  stored=$("$CAIRNCTL" --data-dir "$WORK/$n" status | awk '$1 == "records" { print $2 }')
+  stored=$("$CAIRNCTL" --data-dir "$WORK/$n" status --format json | jq -r .records)
   RECORDS_TOTAL=$((RECORDS_TOTAL + stored))
   rm -f "$WORK/$n.csv"
 done
@@ -142,8 +142,8 @@ ROSTER=$WORK/roster.toml
   echo 'version = 1'
   echo 'consortium = "bench"'
   for n in "${NAMES[@]}"; do
-    fp=$("$CAIRNCTL" --data-dir "$WORK/$n" identity | awk '/^fingerprint/ { print $2 }')
-    ep=$("$CAIRNCTL" --data-dir "$WORK/$n" status | awk '/listening on/ { print $4 }')
+    fp=$("$CAIRNCTL" --data-dir "$WORK/$n" identity --format json | jq -r .fingerprint)
+    ep=$("$CAIRNCTL" --data-dir "$WORK/$n" status --format json | jq -r .listen)
     [[ -n $fp && -n $ep ]] || { echo "federation_bench.sh: no fingerprint or endpoint for $n" >&2; exit 1; }
     echo
     echo '[[member]]'

@@ -172,7 +172,7 @@ wait_idle() {  # wait_idle PID: until the process uses < 3% of a CPU (up to 60 s
 echo "== owner: cairnd, cairnctl import ($N records), cairnctl partner add bench"
 start_cairnd allow
 run "$CAIRNCTL" --data-dir "$OWNER" import --no-progress "$CSV"
-FP=$("$CAIRNCTL" --data-dir "$ME" identity | awk '/^fingerprint/ { print $2 }')
+FP=$("$CAIRNCTL" --data-dir "$ME" identity --format json | jq -r .fingerprint)
 "$CAIRNCTL" --data-dir "$OWNER" partner add bench --cert "$ME/identity.crt" --fingerprint "$FP" \
   --allow-metric energy
 wait_idle "${PID[allow]}"

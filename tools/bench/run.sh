@@ -61,7 +61,7 @@ BIN=$("$BAZEL" info -c opt bazel-bin 2>/dev/null)
 CAIRND=$BIN/daemon/cairnd
 CAIRNCTL=$BIN/tools/cairnctl/cairnctl
 DATAGEN=$BIN/tools/datagen/cairn-datagen
-for tool in sqlite3 awk; do
+for tool in sqlite3 awk jq; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 1; }
 done
 
@@ -173,7 +173,7 @@ IMPORT_S=$(calc "$T1 - $T0")
 IMPORT_RATE=$(calc "$N / $IMPORT_S")
 CAIRND_IMPORT_CPU=$(calc "$D1 - $D0")
 CAIRNCTL_CPU=$(awk '{ print $1 + $2 }' "$WORK/cairnctl_time.txt")
-STORED=$("$CAIRNCTL" --data-dir "$DATA" status | awk '$1 == "records" { print $2 }')
+STORED=$("$CAIRNCTL" --data-dir "$DATA" status --format json | jq -r .records)
 [[ $STORED == "$N" ]] || { echo "run.sh: cairnd holds $STORED records, the CSV $N" >&2; exit 1; }
 IMPORT_HWM=$(kib_of "$CAIRND_PID" VmHWM)
 # Where cairnd's threads spent the import: the writer (the busiest unnamed thread) on a CPU,

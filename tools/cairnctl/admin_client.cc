@@ -8,10 +8,148 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "participant/config.h"
+#include "protocol/audit_kind.h"
 #include "protocol/convert.h"
 #include "protocol/rpc_status.h"
 
 namespace cairn {
+namespace {
+
+// Runs `fill` on a fresh T inside the client's Guard: the T, or the call's error.
+template <typename T, typename Fill>
+absl::StatusOr<T> Call(AdminClient& client, Fill fill) {
+  T out;
+  absl::Status s = client.Guard([&]() -> absl::Status { return fill(out); });
+  if (!s.ok()) return s;
+  return out;
+}
+
+std::string Bytes(capnp::Data::Reader d) { return std::string(d.asChars().begin(), d.size()); }
+
+std::vector<std::string> Texts(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  for (auto t : list) out.emplace_back(t);
+  return out;
+}
+
+capnp::Data::Reader DataOf(const std::string& bytes) {
+  return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size());
+}
+
+template <typename List>
+void SetTexts(List list, const std::vector<std::string>& values) {
+  for (size_t i = 0; i < values.size(); ++i) list.set(i, values[i]);
+}
+
+Granularity GranularityOr(proto::Granularity g, Granularity fallback) {
+  absl::StatusOr<std::optional<Granularity>> parsed = FromProto(g);
+  return parsed.ok() && *parsed ? **parsed : fallback;
+}
+
+PolicyChangesView ChangesOf(proto::PolicyChanges::Reader c) {
+  PolicyChangesView v;
+  v.grants_added = Texts(c.getGrantsAdded());
+  v.grants_changed = Texts(c.getGrantsChanged());
+  v.grants_removed = Texts(c.getGrantsRemoved());
+  v.deny_rules_added = Texts(c.getDenyRulesAdded());
+  v.deny_rules_changed = Texts(c.getDenyRulesChanged());
+  v.deny_rules_removed = Texts(c.getDenyRulesRemoved());
+  v.groups_changed = c.getGroupsChanged();
+  return v;
+}
+
+PolicyVersionView VersionOf(proto::PolicyVersionInfo::Reader p) {
+  PolicyVersionView v;
+  v.version = p.getVersion();
+  v.applied_at = p.getAppliedAt();
+  v.file_name = p.getFileName();
+  v.applied_by = p.getAppliedBy();
+  v.sha256 = Bytes(p.getSha256());
+  v.changes = ChangesOf(p.getChanges());
+  return v;
+}
+
+Grant GrantOf(proto::Grant::Reader g) {
+  Grant out;
+  out.name = g.getName();
+  if (g.isPartner()) out.partner = g.getPartner();
+  if (g.isGroup()) out.group = g.getGroup();
+  out.purpose = g.getPurpose();
+  out.release =
+      g.getRelease() == proto::Grant::Release::PROTECTED ? Release::kProtected : Release::kExact;
+  out.metrics = Texts(g.getMetrics());
+  for (proto::Aggregate a : g.getAggregates()) {
+    out.aggregates.push_back(static_cast<Aggregate>(static_cast<int>(a)));
+  }
+  for (auto r : g.getRatios()) out.ratios.push_back({r.getNumerator(), r.getDenominator()});
+  out.filter_tags = Texts(g.getFilterTags());
+  out.group_tags = Texts(g.getGroupTags());
+  for (auto tv : g.getScope()) out.scope[tv.getTag()] = Texts(tv.getValues());
+  out.finest = GranularityOr(g.getFinest(), Granularity::kYear);
+  out.min_records = g.getMinRecords();
+  out.min_series = g.getMinSeries();
+  if (g.hasPrivacy()) {
+    auto p = g.getPrivacy();
+    PrivacySpec spec;
+    spec.epsilon = p.getEpsilon();
+    spec.budget = p.getBudget();
+    spec.epsilon_micros = p.getEpsilonMicros();
+    spec.budget_micros = p.getBudgetMicros();
+    spec.period = GranularityOr(p.getPeriod(), Granularity::kMonth);
+    for (auto c : p.getClamps()) {
+      spec.clamps[c.getMetric()] = Clamp{c.getLo(), c.getHi(), c.getResolution()};
+    }
+    out.privacy = std::move(spec);
+  }
+  if (g.hasRateLimit()) {
+    auto r = g.getRateLimit();
+    out.rate_limit = RateLimit{r.getQueries(), r.getWindowMicros(), r.getWindowName()};
+  }
+  if (g.getHasValidFrom()) out.valid_from = g.getValidFrom();
+  if (g.getHasValidUntil()) out.valid_until = g.getValidUntil();
+  if (g.hasFederation()) {
+    out.federation =
+        FederationSpec{g.getFederation().getConsortium(), g.getFederation().getMinCohort()};
+  }
+  return out;
+}
+
+AuditEntryView EntryOf(proto::AuditEntry::Reader e) {
+  AuditEntryView v;
+  v.seq = e.getSeq();
+  v.time = e.getTime();
+  v.partner = e.getPartner();
+  v.partner_fingerprint = e.getPartnerFingerprint();
+  v.request_hash = Bytes(e.getRequestHash());
+  v.request_signature = Bytes(e.getRequestSignature());
+  v.decision = e.getDecision();
+  v.reason = e.getReason();
+  v.grant = e.getGrant();
+  v.policy_version = e.getPolicyVersion();
+  v.epsilon_micros = e.getEpsilonMicros();
+  v.result_hash = Bytes(e.getResultHash());
+  v.kind = e.getKind();
+  v.kind_text = v.kind == AuditEntryKind::OTHER ? std::string(e.getOtherKind())
+                                           : std::string(AuditKindText(v.kind));
+  v.prev_hash = Bytes(e.getPrevHash());
+  v.hash = Bytes(e.getHash());
+  return v;
+}
+
+ConsortiumInfoView ConsortiumOf(proto::ConsortiumInfo::Reader c) {
+  ConsortiumInfoView v;
+  v.name = c.getName();
+  v.file_name = c.getFileName();
+  v.added_at = c.getAddedAt();
+  v.added_by = c.getAddedBy();
+  v.cohort_memory_entries = c.getCohortMemoryEntries();
+  for (auto m : c.getMembers()) {
+    v.members.push_back({m.getName(), m.getFingerprint(), m.getEndpoint(), m.getStanding()});
+  }
+  return v;
+}
+
+}  // namespace
 
 absl::Status AdminClient::FromKj(const kj::Exception& e) { return ExceptionToStatus(e); }
 
@@ -253,6 +391,188 @@ absl::StatusOr<PeerAnswerView> AdminClient::AskPeer(const std::string& peer, con
   });
   if (!s.ok()) return s;
   return v;
+}
+
+absl::StatusOr<PolicyAppliedView> AdminClient::ApplyPolicy(const std::string& text,
+                                                           const std::string& file_name,
+                                                           const std::string& applied_by) {
+  return Call<PolicyAppliedView>(*this, [&](PolicyAppliedView& v) {
+    auto request = admin_.applyPolicyRequest();
+    request.setText(text);
+    request.setFileName(file_name);
+    request.setAppliedBy(applied_by);
+    auto r = request.send().wait(io_.waitScope);
+    v.version = r.getVersion();
+    v.changes = ChangesOf(r.getChanges());
+    v.warnings = Texts(r.getWarnings());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<PolicyView> AdminClient::Policy() {
+  return Call<PolicyView>(*this, [&](PolicyView& v) {
+    auto r = admin_.policyRequest().send().wait(io_.waitScope);
+    v.version = VersionOf(r.getVersion());
+    v.text = r.getText();
+    for (auto g : r.getGrants()) v.grants.push_back(GrantOf(g));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<PolicyVersionView>> AdminClient::PolicyHistory() {
+  return Call<std::vector<PolicyVersionView>>(*this, [&](std::vector<PolicyVersionView>& out) {
+    auto r = admin_.policyHistoryRequest().send().wait(io_.waitScope);
+    for (auto v : r.getVersions()) out.push_back(VersionOf(v));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<PolicyAppliedView> AdminClient::RemoveGrant(const std::string& name,
+                                                           const std::string& applied_by) {
+  return Call<PolicyAppliedView>(*this, [&](PolicyAppliedView& v) {
+    auto request = admin_.removeGrantRequest();
+    request.setName(name);
+    request.setAppliedBy(applied_by);
+    auto r = request.send().wait(io_.waitScope);
+    v.version = r.getVersion();
+    v.changes = ChangesOf(r.getChanges());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<PolicyCheckView> AdminClient::CheckPolicy(const std::string& partner,
+                                                         const Query& query) {
+  return Call<PolicyCheckView>(*this, [&](PolicyCheckView& v) {
+    auto request = admin_.checkPolicyRequest();
+    request.setPartner(partner);
+    ToProto(query, request.initQuery());
+    auto r = request.send().wait(io_.waitScope);
+    auto check = r.getCheck();
+    v.allowed = check.getAllowed();
+    v.reason = check.getReason();
+    v.release = check.getRelease();
+    v.lines = Texts(check.getLines());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<AuditEntryView>> AdminClient::AuditTail(uint32_t count) {
+  return Call<std::vector<AuditEntryView>>(*this, [&](std::vector<AuditEntryView>& out) {
+    auto request = admin_.auditTailRequest();
+    request.setCount(count);
+    auto r = request.send().wait(io_.waitScope);
+    for (auto e : r.getEntries()) out.push_back(EntryOf(e));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AuditEntryView> AdminClient::AuditEntryAt(uint64_t seq) {
+  return Call<AuditEntryView>(*this, [&](AuditEntryView& v) {
+    auto request = admin_.auditShowRequest();
+    request.setSeq(seq);
+    v = EntryOf(request.send().wait(io_.waitScope).getEntry());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AuditEntryView> AdminClient::AuditEntryWithHash(const std::string& hash) {
+  return Call<AuditEntryView>(*this, [&](AuditEntryView& v) {
+    auto request = admin_.auditShowRequest();
+    request.setHash(DataOf(hash));
+    v = EntryOf(request.send().wait(io_.waitScope).getEntry());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AuditPageView> AdminClient::AuditExport(uint64_t from_seq, uint32_t max_entries) {
+  return Call<AuditPageView>(*this, [&](AuditPageView& v) {
+    auto request = admin_.auditExportRequest();
+    request.setFromSeq(from_seq);
+    request.setMaxEntries(max_entries);
+    auto r = request.send().wait(io_.waitScope);
+    for (auto e : r.getEntries()) v.entries.push_back(EntryOf(e));
+    v.next_seq = r.getNextSeq();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<AuditVerifyView> AdminClient::AuditVerify() {
+  return Call<AuditVerifyView>(*this, [&](AuditVerifyView& v) {
+    auto r = admin_.auditVerifyRequest().send().wait(io_.waitScope).getReport();
+    v.ok = r.getOk();
+    v.entries = r.getEntries();
+    v.checkpoints = r.getCheckpoints();
+    v.last_seq = r.getLastSeq();
+    v.head_hash = Bytes(r.getHeadHash());
+    v.last_checkpoint_seq = r.getLastCheckpointSeq();
+    v.first_bad_seq = r.getFirstBadSeq();
+    v.problem = r.getProblem();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<BudgetInfoView>> AdminClient::Budgets(const std::string& partner) {
+  return Call<std::vector<BudgetInfoView>>(*this, [&](std::vector<BudgetInfoView>& out) {
+    auto request = admin_.budgetsRequest();
+    request.setPartner(partner);
+    for (auto b : request.send().wait(io_.waitScope).getBudgets()) {
+      out.push_back({b.getPartner(), b.getGrant(), b.getBudgetMicros(), b.getSpentMicros(),
+                     b.getPeriodStart(), b.getRenewsAt()});
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ConsortiumAddedView> AdminClient::ConsortiumAdd(const std::string& text,
+                                                               const std::string& file_name,
+                                                               const std::string& added_by) {
+  return Call<ConsortiumAddedView>(*this, [&](ConsortiumAddedView& v) {
+    auto request = admin_.consortiumAddRequest();
+    request.setText(text);
+    request.setFileName(file_name);
+    request.setAddedBy(added_by);
+    auto r = request.send().wait(io_.waitScope);
+    v.consortium = ConsortiumOf(r.getConsortium());
+    v.registered = Texts(r.getRegistered());
+    v.warnings = Texts(r.getWarnings());
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ConsortiumInfoView>> AdminClient::ConsortiumList() {
+  return Call<std::vector<ConsortiumInfoView>>(*this, [&](std::vector<ConsortiumInfoView>& out) {
+    auto r = admin_.consortiumListRequest().send().wait(io_.waitScope);
+    for (auto c : r.getConsortia()) out.push_back(ConsortiumOf(c));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<FederatedAnswerView> AdminClient::Federate(const FederateArgs& args) {
+  return Call<FederatedAnswerView>(*this, [&](FederatedAnswerView& v) {
+    auto request = admin_.federateRequest();
+    request.setConsortium(args.consortium);
+    ToProto(args.query, request.initQuery());
+    auto values = request.initGroupValues(args.group_values.size());
+    for (size_t i = 0; i < args.group_values.size(); ++i) {
+      values[i].setTag(args.group_values[i].first);
+      SetTexts(values[i].initValues(args.group_values[i].second.size()),
+               args.group_values[i].second);
+    }
+    SetTexts(request.initMembers(args.members.size()), args.members);
+    request.setMinContributors(args.min_contributors);
+    auto r = request.send().wait(io_.waitScope);
+    v.result = Bytes(r.getResult());
+    v.roster_text = r.getRosterText();
+    auto report = r.getReport();
+    v.attempts = report.getAttempts();
+    v.final_cohort = Texts(report.getFinalCohort());
+    v.round_digest = Bytes(report.getRoundDigest());
+    v.audit_receipt = Bytes(report.getAuditReceipt());
+    for (auto i : report.getIssues()) {
+      v.issues.push_back({i.getMember(), i.getCall(), i.getDropped(), i.getReason()});
+    }
+    return absl::OkStatus();
+  });
 }
 
 kj::Promise<ImportOutcome> AdminClient::SendBatch(const RecordBatch& batch) {

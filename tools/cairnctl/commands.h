@@ -1,5 +1,6 @@
-// cairnctl's subcommands, registered on the CLI11 app by area. Each command sets
-// `Globals::exit_code` (0 ok, 1 failure) after printing what happened.
+// cairnctl's subcommands, registered on the CLI11 app by area. Each command is a function of
+// the AdminClient (admin_client.h) and its flags that prints what the daemon returned through
+// render.h, and sets `Globals::exit_code` (0 ok, 1 failure) after printing what happened.
 #ifndef CAIRN_TOOLS_CAIRNCTL_COMMANDS_H_
 #define CAIRN_TOOLS_CAIRNCTL_COMMANDS_H_
 
@@ -12,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "model/query.h"
 #include "tools/cairnctl/admin_client.h"
-#include "tools/cairnctl/result_format.h"
+#include "tools/cairnctl/render.h"
 
 namespace cairn {
 
@@ -37,6 +38,8 @@ int VerifyFederated(absl::string_view text, const std::string& file, const std::
                     const std::string& data_dir, OutputFormat format);
 
 // Shared helpers; in data_commands.cc.
+// Adds -f,--format table|json|csv to `command`, stored in `format` (which holds the default).
+void AddFormatOption(CLI::App* command, std::string& format);
 int Fail(absl::string_view command, const absl::Status& status);
 int WithClient(const std::string& data_dir, absl::string_view command,
                const std::function<int(AdminClient&)>& fn);

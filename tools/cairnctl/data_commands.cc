@@ -43,7 +43,43 @@ struct DataFlags {
   std::string query_format = "table";
   std::string peer, out;
   Metric new_metric;
+  std::string format = "table";
 };
+
+int Status(AdminClient& c, const DataFlags& f) {
+  absl::StatusOr<DaemonStatusInfo> s = c.Status();
+  if (!s.ok()) return Fail("status", s.status());
+  absl::StatusOr<IdentityView> id = c.Identity();
+  if (!id.ok()) return Fail("status", id.status());
+  Record r;
+  r.Add("participant", s->name)
+      .Add("version", s->version)
+      .Add("pid", s->pid)
+      .Add("uptime_seconds", Value(s->uptime_seconds).Shown(Uptime(s->uptime_seconds)))
+      .Add("data_dir", s->data_dir)
+      .Add("records", s->records)
+      .Add("series", s->series)
+      .Add("disk_bytes", Value(s->disk_bytes).Shown(HumanBytes(s->disk_bytes)))
+      .Add("identity", id->fingerprint)
+      .Add("listen", id->listen.empty() ? Value().Shown("off (no partner listener)")
+                                        : Value(id->listen).Shown(id->listen + " (mutual TLS)"))
+      .Add("partner_queries_refused", s->partner_queries_refused.empty()
+                                          ? Value().Shown("no")
+                                          : Value(s->partner_queries_refused));
+  std::cout << r.Render(*ParseOutputFormat(f.format));
+  return 0;
+}
+
+int MetricList(AdminClient& c, const DataFlags& f) {
+  absl::StatusOr<MetricRegistry> metrics = c.Metrics();
+  if (!metrics.ok()) return Fail("metric list", metrics.status());
+  Table table({"metric", "unit", "description", "custom"});
+  for (const Metric& m : metrics->List()) {
+    table.Add({m.name, m.unit, m.description, !m.builtin});
+  }
+  std::cout << table.Render(*ParseOutputFormat(f.format));
+  return 0;
+}
 
 int RunPeerQuery(AdminClient& c, const DataFlags& f, const Query& q) {
   absl::StatusOr<PeerAnswerView> answer = c.AskPeer(f.peer, q);
@@ -111,6 +147,12 @@ std::vector<std::string> SplitList(const std::vector<std::string>& args) {
   return out;
 }
 
+void AddFormatOption(CLI::App* command, std::string& format) {
+  command->add_option("-f,--format", format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+}
+
 int Fail(absl::string_view command, const absl::Status& status) {
   std::cerr << "cairnctl " << command << ": " << status.message() << "\n";
   return 1;
@@ -155,28 +197,9 @@ void AddDataCommands(CLI::App& app, Globals& g) {
   });
 
   CLI::App* status = app.add_subcommand("status", "records, series, disk use and uptime");
+  AddFormatOption(status, f.format);
   status->callback([&g] {
-    g.exit_code = WithClient(g.data_dir, "status", [](AdminClient& c) {
-      absl::StatusOr<DaemonStatusInfo> s = c.Status();
-      if (!s.ok()) return Fail("status", s.status());
-      std::cout << absl::StrFormat(
-          "participant  %s\ncairnd       %s (pid %d), up %s\ndata dir     %s\nrecords      "
-          "%d\nseries       %d\ndisk         %s\n",
-          s->name, s->version, s->pid, Uptime(s->uptime_seconds), s->data_dir, s->records,
-          s->series, HumanBytes(s->disk_bytes));
-      absl::StatusOr<IdentityView> id = c.Identity();
-      if (id.ok()) {
-        std::cout << "identity     " << id->fingerprint << "\n"
-                  << "partners     "
-                  << (id->listen.empty() ? std::string("listener off")
-                                         : "listening on " + id->listen + " (mutual TLS)")
-                  << "\n";
-      }
-      if (!s->partner_queries_refused.empty()) {
-        std::cout << "WARNING      partner queries refused: " << s->partner_queries_refused << "\n";
-      }
-      return 0;
-    });
+    g.exit_code = WithClient(g.data_dir, "status", [](AdminClient& c) { return Status(c, f); });
   });
 
   CLI::App* import = app.add_subcommand(
@@ -203,8 +226,7 @@ void AddDataCommands(CLI::App& app, Globals& g) {
 CLI::App* query = app.add_subcommand(
     "query", "run an aggregate query on the local store, or ask a partner with --peer");
 f.query_flags.Register(query);
-query->add_option("-f,--format", f.query_format, "table, json or csv")
-    ->check(CLI::IsMember({"table", "json", "csv"}));
+AddFormatOption(query, f.query_format);
 query->add_option("--peer", f.peer, "ask this registered partner's daemon instead");
 query->add_option("-o,--out", f.out, "with --peer: keep the signed result in this file");
 query->callback([&g] {
@@ -230,16 +252,10 @@ query->callback([&g] {
 CLI::App* metric = app.add_subcommand("metric", "list or register metrics");
 metric->require_subcommand(1);
 CLI::App* metric_list = metric->add_subcommand("list", "metrics and their canonical units");
+AddFormatOption(metric_list, f.format);
 metric_list->callback([&g] {
-  g.exit_code = WithClient(g.data_dir, "metric list", [](AdminClient& c) {
-    absl::StatusOr<MetricRegistry> metrics = c.Metrics();
-    if (!metrics.ok()) return Fail("metric list", metrics.status());
-    for (const Metric& m : metrics->List()) {
-      std::cout << absl::StrFormat("%-16s %-6s %s%s\n", m.name, m.unit, m.description,
-                                   m.builtin ? "" : " (custom)");
-    }
-    return 0;
-  });
+  g.exit_code =
+      WithClient(g.data_dir, "metric list", [](AdminClient& c) { return MetricList(c, f); });
 });
 CLI::App* metric_add = metric->add_subcommand("add", "register a custom metric");
 metric_add->add_option("name", f.new_metric.name, "lower-case name, e.g. steam")->required();

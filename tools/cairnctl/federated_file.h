@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "federation/messages.h"
 #include "model/query.h"
+#include "tools/cairnctl/render.h"
 #include "tools/cairnctl/result_format.h"
 
 namespace cairn {
@@ -41,6 +42,9 @@ absl::StatusOr<KeptFederatedResult> DearmorFederatedResult(absl::string_view tex
 
 // The rows of a round asking `query` whose groups were released with at least
 // `min_contributors` contributors. `unit` labels the value column of the table ("" to omit).
+// JSON: {"query", "unit", "min_contributors", "rows": [{keys..., members, released, value}]}.
+Json FederatedRowsJson(const Query& query, const std::vector<FederatedRow>& rows,
+                       uint32_t min_contributors, absl::string_view unit);
 std::string FormatFederatedRows(const Query& query, const std::vector<FederatedRow>& rows,
                                 uint32_t min_contributors, OutputFormat format,
                                 absl::string_view unit);

@@ -8,14 +8,11 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "crypto/hash.h"
-#include "daemon/federation_audit.h"
+#include "federation/release_hash.h"
 #include "federation/roster.h"
 #include "federation/verify.h"
-#include "protocol/convert.h"
 #include "tools/cairnctl/commands.h"
 #include "tools/cairnctl/federated_file.h"
 #include "tools/cairnctl/query_flags.h"
@@ -30,113 +27,124 @@ struct FederationFlags {
   std::vector<std::string> group_values;  // "tag=a,b"
   std::vector<std::string> members;       // each may be a comma-separated list
   uint32_t min_contributors = 0;
-  std::string out, format = "table";
+  std::string out, format = "table", list_format = "table";
 };
 
-std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
-
-void PrintConsortium(proto::ConsortiumInfo::Reader c) {
-  std::cout << "consortium " << Text(c.getName()) << ": " << c.getMembers().size()
-            << " members, roster " << Text(c.getFileName()) << " imported "
-            << FormatTimestamp(c.getAddedAt()) << " by " << Text(c.getAddedBy()) << "; "
-            << c.getCohortMemoryEntries() << " answered cohorts remembered\n";
-  std::cout << absl::StrFormat("  %-20s %-40s %-24s %s\n", "MEMBER", "FINGERPRINT", "ENDPOINT",
-                               "STATUS");
-  for (auto m : c.getMembers()) {
-    std::cout << absl::StrFormat("  %-20s %-40s %-24s %s\n", Text(m.getName()),
-                                 Text(m.getFingerprint()), Text(m.getEndpoint()),
-                                 Text(m.getStatus()));
+absl::string_view StandingName(MemberStandingView s) {
+  switch (s) {
+    case MemberStandingView::THIS_DAEMON:
+      return "this daemon";
+    case MemberStandingView::PARTNER:
+      return "partner";
+    case MemberStandingView::REVOKED_PARTNER:
+      return "revoked partner";
+    case MemberStandingView::NOT_REGISTERED:
+      return "not registered";
   }
+  return "not registered";
+}
+
+absl::string_view CallName(FederationCallView call) {
+  switch (call) {
+    case FederationCallView::PROPOSE:
+      return "propose";
+    case FederationCallView::ANNOUNCE:
+      return "announce";
+    case FederationCallView::VALUES:
+      return "values";
+  }
+  return "propose";
+}
+
+Table MembersTable(const ConsortiumInfoView& c) {
+  Table table({"member", "fingerprint", "endpoint", "standing"});
+  for (const ConsortiumMemberInfo& m : c.members) {
+    table.Add({m.name, m.fingerprint, m.endpoint, StandingName(m.standing)});
+  }
+  return table;
+}
+
+// In a table: a line about the consortium, then its members. In JSON and CSV: one row per
+// consortium, its members nested.
+std::string RenderConsortia(const std::vector<ConsortiumInfoView>& all, OutputFormat format) {
+  if (format == OutputFormat::kTable) {
+    std::string out;
+    for (const ConsortiumInfoView& c : all) {
+      absl::StrAppend(&out, "consortium ", c.name, ": ", c.members.size(), " members, roster ",
+                      c.file_name, " imported ", FormatTimestamp(c.added_at), " by ", c.added_by,
+                      "; ", c.cohort_memory_entries, " answered cohorts remembered\n",
+                      MembersTable(c).Render(OutputFormat::kTable));
+    }
+    return out;
+  }
+  Table table({"consortium", "roster_file", "added", "added_by", "members", "remembered_cohorts"});
+  for (const ConsortiumInfoView& c : all) {
+    std::vector<std::string> names;
+    for (const ConsortiumMemberInfo& m : c.members) names.push_back(m.name);
+    table.Add({c.name, c.file_name, FormatTimestamp(c.added_at), c.added_by,
+               Value::Nested(MembersTable(c).ToJson(), absl::StrJoin(names, ";")),
+               c.cohort_memory_entries});
+  }
+  return table.Render(format);
 }
 
 int ConsortiumAdd(AdminClient& c, const FederationFlags& f) {
   absl::StatusOr<std::string> text = ReadFile(f.roster_file);
   if (!text.ok()) return Fail("consortium add", text.status());
-  absl::Status s = c.Guard([&]() -> absl::Status {
-    auto request = c.admin().consortiumAddRequest();
-    request.setText(*text);
-    request.setFileName(f.roster_file);
-    request.setAddedBy(f.added_by.empty() ? WhoAmI() : f.added_by);
-    auto response = request.send().wait(c.wait_scope());
-    auto info = response.getConsortium();
-    std::cout << "imported the roster of consortium " << Text(info.getName()) << " from "
-              << f.roster_file << "\n";
-    for (auto name : response.getRegistered()) {
-      std::cout << "  registered member " << Text(name)
-                << " as a partner, from the roster's certificate\n";
-    }
-    for (auto w : response.getWarnings()) std::cout << "  warning: " << Text(w) << "\n";
-    PrintConsortium(info);
-    return absl::OkStatus();
-  });
-  return s.ok() ? 0 : Fail("consortium add", s);
+  absl::StatusOr<ConsortiumAddedView> added =
+      c.ConsortiumAdd(*text, f.roster_file, f.added_by.empty() ? WhoAmI() : f.added_by);
+  if (!added.ok()) return Fail("consortium add", added.status());
+  std::cout << "imported the roster of consortium " << added->consortium.name << " from "
+            << f.roster_file << "\n";
+  for (const std::string& name : added->registered) {
+    std::cout << "  registered member " << name << " as a partner, from the roster's certificate\n";
+  }
+  for (const std::string& w : added->warnings) std::cout << "  warning: " << w << "\n";
+  std::cout << RenderConsortia({added->consortium}, OutputFormat::kTable);
+  return 0;
 }
 
-int ConsortiumList(AdminClient& c) {
-  absl::Status s = c.Guard([&]() -> absl::Status {
-    auto response = c.admin().consortiumListRequest().send().wait(c.wait_scope());
-    if (response.getConsortia().size() == 0) {
-      std::cout << "this daemon is in no consortium (cairnctl consortium add ROSTER.toml)\n";
-    }
-    for (auto info : response.getConsortia()) PrintConsortium(info);
-    return absl::OkStatus();
-  });
-  return s.ok() ? 0 : Fail("consortium list", s);
+int ConsortiumList(AdminClient& c, const FederationFlags& f) {
+  absl::StatusOr<std::vector<ConsortiumInfoView>> all = c.ConsortiumList();
+  if (!all.ok()) return Fail("consortium list", all.status());
+  const OutputFormat format = *ParseOutputFormat(f.list_format);
+  if (all->empty() && format == OutputFormat::kTable) {
+    std::cout << "this daemon is in no consortium (cairnctl consortium add ROSTER.toml)\n";
+    return 0;
+  }
+  std::cout << RenderConsortia(*all, format);
+  return 0;
 }
 
 int Federate(AdminClient& c, const FederationFlags& f) {
   absl::StatusOr<Query> query = f.query.Build();
   if (!query.ok()) return Fail("federate", query.status());
-  std::vector<std::pair<std::string, std::vector<std::string>>> key_space;
+  FederateArgs args;
+  args.consortium = f.consortium;
+  args.query = *query;
   for (const std::string& arg : f.group_values) {
     size_t eq = arg.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size()) {
       return Fail("federate", absl::InvalidArgumentError(
                                   absl::StrCat("--group-values '", arg, "': expected tag=a,b,c")));
     }
-    key_space.emplace_back(arg.substr(0, eq), SplitList({arg.substr(eq + 1)}));
+    args.group_values.emplace_back(arg.substr(0, eq), SplitList({arg.substr(eq + 1)}));
   }
-  std::string result_bytes, roster_text;
-  absl::Status s = c.Guard([&]() -> absl::Status {
-    auto request = c.admin().federateRequest();
-    request.setConsortium(f.consortium);
-    ToProto(*query, request.initQuery());
-    auto values = request.initGroupValues(key_space.size());
-    for (size_t i = 0; i < key_space.size(); ++i) {
-      values[i].setTag(key_space[i].first);
-      auto list = values[i].initValues(key_space[i].second.size());
-      for (size_t j = 0; j < key_space[i].second.size(); ++j) {
-        list.set(j, key_space[i].second[j]);
-      }
-    }
-    std::vector<std::string> members = SplitList(f.members);
-    auto m = request.initMembers(members.size());
-    for (size_t i = 0; i < members.size(); ++i) m.set(i, members[i]);
-    request.setMinContributors(f.min_contributors);
-    auto response = request.send().wait(c.wait_scope());
-    auto r = response.getResult();
-    result_bytes.assign(reinterpret_cast<const char*>(r.begin()), r.size());
-    roster_text = Text(response.getRosterText());
-    auto report = response.getReport();
-    std::vector<std::string> cohort;
-    for (auto name : report.getFinalCohort()) cohort.push_back(Text(name));
-    std::cerr << "round " << Text(report.getRoundDigest()).substr(0, 16) << " of consortium "
-              << f.consortium << ": " << cohort.size() << " members contributed ("
-              << absl::StrJoin(cohort, ", ") << ")"
-              << (report.getAttempts() > 1
-                      ? absl::StrCat(", after ", report.getAttempts(), " attempts")
-                      : "")
-              << "\n  this daemon audited the round: cairnctl audit show "
-              << Text(report.getAuditReceipt()) << "\n";
-    for (auto i : report.getIssues()) {
-      std::cerr << "  " << Text(i.getMember())
-                << (i.getDropped() ? " (dropped out at " : " (refused at ") << Text(i.getCall())
-                << "): " << Text(i.getReason()) << "\n";
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return Fail("federate", s);
-  absl::StatusOr<FederatedResult> result = DecodeFederatedResult(result_bytes);
+  args.members = SplitList(f.members);
+  args.min_contributors = f.min_contributors;
+  absl::StatusOr<FederatedAnswerView> answer = c.Federate(args);
+  if (!answer.ok()) return Fail("federate", answer.status());
+  std::cerr << "round " << HexEncode(answer->round_digest).substr(0, 16) << " of consortium "
+            << f.consortium << ": " << answer->final_cohort.size() << " members contributed ("
+            << absl::StrJoin(answer->final_cohort, ", ") << ")"
+            << (answer->attempts > 1 ? absl::StrCat(", after ", answer->attempts, " attempts") : "")
+            << "\n  this daemon audited the round: cairnctl audit show "
+            << HexEncode(answer->audit_receipt) << "\n";
+  for (const FederatedAnswerView::Issue& i : answer->issues) {
+    std::cerr << "  " << i.member << (i.dropped ? " (dropped out at " : " (refused at ")
+              << CallName(i.call) << "): " << i.reason << "\n";
+  }
+  absl::StatusOr<FederatedResult> result = DecodeFederatedResult(answer->result);
   if (!result.ok()) return Fail("federate", result.status());
   absl::StatusOr<Proposal> proposal = OpenProposal(result->proposal);
   if (!proposal.ok()) return Fail("federate", proposal.status());
@@ -144,7 +152,7 @@ int Federate(AdminClient& c, const FederationFlags& f) {
                                    *ParseOutputFormat(f.format), UnitOf(c, proposal->query));
   if (!f.out.empty()) {
     std::ofstream out(f.out, std::ios::binary | std::ios::trunc);
-    out << ArmorFederatedResult(*result, roster_text);
+    out << ArmorFederatedResult(*result, answer->roster_text);
     if (!out.flush()) {
       return Fail("federate", absl::InternalError(absl::StrCat("cannot write ", f.out)));
     }
@@ -210,29 +218,40 @@ int VerifyFederated(absl::string_view text, const std::string& file, const std::
   }
   size_t released = 0;
   for (const FederatedRow& row : kept->result.rows) released += row.released;
-  std::cout << "verified: a federated result of consortium " << proposal->consortium << "\n"
-            << "  roster     " << roster_source << "\n"
-            << "  round      " << round << "\n"
-            << "  requester  " << name_of(proposal->requester) << " ("
-            << proposal->requester.fingerprint().ToString() << "), proposed "
-            << FormatTimestamp(proposal->issued_at) << "\n"
-            << "  query      " << DescribeQuery(proposal->query) << "\n"
-            << "  cohort     " << absl::StrJoin(cohort, ", ") << " (" << cohort.size() << " of "
-            << proposal->cohort.size() << " proposed)\n"
-            << "  released   " << released << " of " << kept->result.rows.size()
-            << " groups with records (a group needs " << proposal->min_contributors
-            << " contributing members)\n"
-            << "  audit      each member's audit entry for this release has the result_hash\n"
-            << "             (find it with: cairnctl audit export | grep HASH)\n";
   const std::string release = HexEncode(FederatedReleaseHash(round, fingerprints));
-  for (const std::string& name : cohort) {
-    std::cout << "               " << absl::StrFormat("%-20s", name) << " " << release << "\n";
+  Record attestation;
+  attestation.Add("consortium", proposal->consortium)
+      .Add("roster", roster_source)
+      .Add("round", round)
+      .Add("requester", name_of(proposal->requester))
+      .Add("requester_fingerprint", proposal->requester.fingerprint().ToString())
+      .Add("proposed", FormatTimestamp(proposal->issued_at))
+      .Add("query", DescribeQuery(proposal->query))
+      .Add("cohort",
+           Value(cohort).Shown(absl::StrCat(absl::StrJoin(cohort, ", "), " (", cohort.size(),
+                                            " of ", proposal->cohort.size(), " proposed)")))
+      .Add("proposed_cohort_size", proposal->cohort.size())
+      .Add("released_groups", released)
+      .Add("groups", kept->result.rows.size())
+      .Add("min_contributors", proposal->min_contributors)
+      .Add("release_hash", release);
+  if (format == OutputFormat::kJson) {
+    Json doc =
+        FederatedRowsJson(proposal->query, kept->result.rows, proposal->min_contributors, "");
+    doc["verified"] = true;
+    doc["attestation"] = attestation.ToJson();
+    std::cout << doc.dump(2) << "\n";
+    return 0;
   }
-  std::cout
-      << "It attests: each member listed signed a masked count vector and a masked value "
-         "vector\nfor this round and cohort; the masks cancel, and every published count and "
-         "total is\nexactly their sum. It does not attest that the members' data is true, nor "
-         "who\ncontributed what to a group: nobody, the requester included, can tell.\n\n";
+  std::cout << "verified: a federated result of consortium " << proposal->consortium << "\n"
+            << attestation.Render(OutputFormat::kTable)
+            << "Each member's audit entry for this release has the release hash as its\n"
+               "result_hash (find it with: cairnctl audit export | grep HASH).\n"
+            << "It attests: each member listed signed a masked count vector and a masked value "
+               "vector\nfor this round and cohort; the masks cancel, and every published count "
+               "and total is\nexactly their sum. It does not attest that the members' data is "
+               "true, nor who\ncontributed what to a group: nobody, the requester included, can "
+               "tell.\n\n";
   std::cout << FormatFederatedRows(proposal->query, kept->result.rows, proposal->min_contributors,
                                    format, "");
   return 0;
@@ -253,9 +272,10 @@ void AddFederationCommands(CLI::App& app, Globals& g) {
                              [](AdminClient& c) { return ConsortiumAdd(c, f); });
   });
   CLI::App* list = consortium->add_subcommand("list", "the consortia and their members");
+  AddFormatOption(list, f.list_format);
   list->callback([&g] {
-    g.exit_code =
-        WithClient(g.data_dir, "consortium list", [](AdminClient& c) { return ConsortiumList(c); });
+    g.exit_code = WithClient(g.data_dir, "consortium list",
+                             [](AdminClient& c) { return ConsortiumList(c, f); });
   });
 
   CLI::App* federate = app.add_subcommand(
@@ -272,8 +292,7 @@ void AddFederationCommands(CLI::App& app, Globals& g) {
                        "release a group only with this many contributing members (default 3, "
                        "or the cohort size if smaller)");
   federate->add_option("--out", f.out, "keep the verifiable result in this file");
-  federate->add_option("-f,--format", f.format, "table, json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(federate, f.format);
   federate->callback([&g] {
     g.exit_code = WithClient(g.data_dir, "federate", [](AdminClient& c) { return Federate(c, f); });
   });

@@ -5,9 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "crypto/certificate.h"
 #include "crypto/hash.h"
 #include "participant/data_dir.h"
@@ -15,6 +13,7 @@
 #include "protocol/signed_envelope.h"
 #include "tools/cairnctl/commands.h"
 #include "tools/cairnctl/federated_file.h"
+#include "tools/cairnctl/render.h"
 #include "tools/cairnctl/result_format.h"
 
 namespace cairn {
@@ -28,16 +27,71 @@ struct PartnerFlags {
   std::string name, cert_file, endpoint, fingerprint;
   std::vector<std::string> metrics;
   std::string verify_file, expect, verify_format = "table", verify_roster;
+  std::string format = "table";
 };
 
-void PrintPartner(const PartnerView& p) {
-  std::cout << absl::StrFormat(
-      "partner      %s\nname         %s\nfingerprint  %s\nendpoint     %s\nstatus       %s\n"
-      "added        %s\ncertificate  valid until %s\nconnections  %d live\nmetrics      %s\n",
-      p.name, p.display_name, p.fingerprint, p.endpoint.empty() ? "-" : p.endpoint,
-      p.revoked ? "revoked " + Date(p.revoked_at) : "active", Date(p.added_at), Date(p.not_after),
-      p.connections,
-      p.allowed_metrics.empty() ? "(none allowed yet)" : absl::StrJoin(p.allowed_metrics, ", "));
+Record PartnerRecord(const PartnerView& p) {
+  Record r;
+  r.Add("partner", p.name)
+      .Add("name", p.display_name)
+      .Add("fingerprint", p.fingerprint)
+      .Add("endpoint", p.endpoint.empty() ? Value() : Value(p.endpoint))
+      .Add("status", p.revoked ? "revoked" : "active")
+      .Add("revoked_at", p.revoked ? Value(FormatTimestamp(p.revoked_at)) : Value())
+      .Add("added", FormatTimestamp(p.added_at))
+      .Add("certificate_valid_until", Date(p.not_after))
+      .Add("connections", Value(p.connections).Shown(absl::StrCat(p.connections, " live")))
+      .Add("metrics",
+           Value(p.allowed_metrics)
+               .Shown(p.allowed_metrics.empty() ? "(none allowed yet)"
+                                                : absl::StrJoin(p.allowed_metrics, ", ")));
+  return r;
+}
+
+int PartnerList(AdminClient& c, const PartnerFlags& f) {
+  absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
+  if (!all.ok()) return Fail("partner list", all.status());
+  Table table({"partner", "fingerprint", "endpoint", "status", "connections"});
+  table.SetEmptyNote("no partners registered (cairnctl partner add NAME --cert FILE)");
+  for (const PartnerView& p : *all) {
+    table.Add({p.name, p.fingerprint, p.endpoint.empty() ? Value() : Value(p.endpoint),
+               p.revoked ? "revoked" : "active", p.connections});
+  }
+  std::cout << table.Render(*ParseOutputFormat(f.format));
+  return 0;
+}
+
+int PartnerShow(AdminClient& c, const PartnerFlags& f) {
+  absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
+  if (!all.ok()) return Fail("partner show", all.status());
+  for (const PartnerView& p : *all) {
+    if (p.name == f.name) {
+      std::cout << PartnerRecord(p).Render(*ParseOutputFormat(f.format));
+      return 0;
+    }
+  }
+  return Fail("partner show", absl::NotFoundError(absl::StrCat("no partner named '", f.name, "'")));
+}
+
+// The attestation of a kept signed result, as verify shows it.
+Record AttestationRecord(const AttestationInfo& info) {
+  Record r;
+  r.Add("signed_by", info.attester_name)
+      .Add("fingerprint", info.attester.fingerprint().ToString())
+      .Add("answered", FormatTimestamp(info.answered_at))
+      .Add("requester", info.requester.fingerprint().ToString())
+      .Add("request_sha256", HexEncode(info.request_hash))
+      .Add("query", DescribeQuery(info.query));
+  if (!info.protection.grant.empty()) {
+    r.Add("grant", info.protection.grant)
+        .Add("policy_version", info.protection.policy_version)
+        .Add("figures", info.protection.noise.empty() ? "exact" : info.protection.noise)
+        .Add("withheld_groups", info.protection.suppressed_groups);
+  }
+  if (!info.protection.audit_receipt.empty()) {
+    r.Add("receipt", HexEncode(info.protection.audit_receipt));
+  }
+  return r;
 }
 
 int Verify(const PartnerFlags& f, const std::string& data_dir) {
@@ -64,27 +118,18 @@ int Verify(const PartnerFlags& f, const std::string& data_dir) {
                        ", not by the expected ", expected->ToString())));
     }
   }
-  std::cout << "verified: signed by \"" << info->attester_name << "\" ("
-            << info->attester.fingerprint().ToString() << ")\n"
-            << "  answered   " << FormatTimestamp(info->answered_at) << "\n"
-            << "  requester  " << info->requester.fingerprint().ToString() << "\n"
-            << "  request    sha256 " << HexEncode(info->request_hash) << "\n"
-            << "  query      " << DescribeQuery(info->query) << "\n";
-  if (!info->protection.grant.empty()) {
-    std::cout << "  grant      " << info->protection.grant << " (policy version "
-              << info->protection.policy_version << ")\n"
-              << "  figures    "
-              << (info->protection.noise.empty() ? "exact" : info->protection.noise);
-    if (info->protection.suppressed_groups > 0) {
-      std::cout << "; " << info->protection.suppressed_groups << " small groups withheld";
-    }
-    std::cout << "\n";
+  const OutputFormat format = *ParseOutputFormat(f.verify_format);
+  const Record attestation = AttestationRecord(*info);
+  if (format == OutputFormat::kJson) {
+    Json doc = ResultJson(info->query, info->result, "");
+    doc["verified"] = true;
+    doc["attestation"] = attestation.ToJson();
+    std::cout << doc.dump(2) << "\n";
+    return 0;
   }
-  if (!info->protection.audit_receipt.empty()) {
-    std::cout << "  receipt    " << HexEncode(info->protection.audit_receipt) << "\n";
-  }
-  std::cout << "\n"
-            << FormatResult(info->query, info->result, *ParseOutputFormat(f.verify_format), "");
+  std::cout << "verified: signed by \"" << info->attester_name << "\"\n"
+            << attestation.Render(OutputFormat::kTable) << "\n"
+            << FormatResult(info->query, info->result, format, "");
   return 0;
 }
 
@@ -96,6 +141,7 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
   CLI::App* identity = app.add_subcommand(
       "identity", "this participant's fingerprint and certificate, to give to partners");
   identity->add_flag("--cert", f.cert_only, "print only the certificate (PEM)");
+  AddFormatOption(identity, f.format);
   identity->callback([&g, identity] {
     if (identity->get_subcommands().size() > 0) return;  // `identity rotate` ran instead
     absl::StatusOr<ParticipantIdentity> id = LoadParticipantIdentity(DataDir(g.data_dir));
@@ -103,13 +149,19 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
       g.exit_code = Fail("identity", id.status());
       return;
     }
-    if (!f.cert_only) {
-      std::cout << "fingerprint  " << id->certificate.fingerprint.ToString() << "\n"
-                << "name         " << id->certificate.organization << "\n"
-                << "valid        " << Date(id->certificate.not_before) << " .. "
-                << Date(id->certificate.not_after) << "\n\n";
+    if (f.cert_only) {
+      std::cout << id->certificate_pem;
+      return;
     }
-    std::cout << id->certificate_pem;
+    Record r;
+    r.Add("fingerprint", id->certificate.fingerprint.ToString())
+        .Add("name", id->certificate.organization)
+        .Add("valid_from", Date(id->certificate.not_before))
+        .Add("valid_until", Date(id->certificate.not_after));
+    const OutputFormat format = *ParseOutputFormat(f.format);
+    if (format != OutputFormat::kTable) r.Add("certificate_pem", id->certificate_pem);
+    std::cout << r.Render(format);
+    if (format == OutputFormat::kTable) std::cout << "\n" << id->certificate_pem;
   });
   CLI::App* rotate = identity->add_subcommand(
       "rotate", "replace the identity key and certificate (cairnd must be stopped)");
@@ -176,39 +228,17 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
     });
   });
   CLI::App* list = partner->add_subcommand("list", "registered partners");
+  AddFormatOption(list, f.format);
   list->callback([&g] {
-    g.exit_code = WithClient(g.data_dir, "partner list", [](AdminClient& c) {
-      absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
-      if (!all.ok()) return Fail("partner list", all.status());
-      if (all->empty()) {
-        std::cout << "no partners registered (cairnctl partner add NAME --cert FILE)\n";
-        return 0;
-      }
-      std::cout << absl::StrFormat("%-20s %-40s %-22s %-8s %s\n", "PARTNER", "FINGERPRINT",
-                                   "ENDPOINT", "STATUS", "CONNECTIONS");
-      for (const PartnerView& p : *all) {
-        std::cout << absl::StrFormat("%-20s %-40s %-22s %-8s %d\n", p.name, p.fingerprint,
-                                     p.endpoint.empty() ? "-" : p.endpoint,
-                                     p.revoked ? "revoked" : "active", p.connections);
-      }
-      return 0;
-    });
+    g.exit_code =
+        WithClient(g.data_dir, "partner list", [](AdminClient& c) { return PartnerList(c, f); });
   });
   CLI::App* show = partner->add_subcommand("show", "one partner in detail");
   show->add_option("name", f.name, "the partner")->required();
+  AddFormatOption(show, f.format);
   show->callback([&g] {
-    g.exit_code = WithClient(g.data_dir, "partner show", [](AdminClient& c) {
-      absl::StatusOr<std::vector<PartnerView>> all = c.ListPartners();
-      if (!all.ok()) return Fail("partner show", all.status());
-      for (const PartnerView& p : *all) {
-        if (p.name == f.name) {
-          PrintPartner(p);
-          return 0;
-        }
-      }
-      return Fail("partner show",
-                  absl::NotFoundError(absl::StrCat("no partner named '", f.name, "'")));
-    });
+    g.exit_code =
+        WithClient(g.data_dir, "partner show", [](AdminClient& c) { return PartnerShow(c, f); });
   });
   CLI::App* revoke = partner->add_subcommand(
       "revoke", "stop trusting a partner now; its live connections are closed");
@@ -247,8 +277,7 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
                      "federated results: the consortium roster to check against (default: the "
                      "data dir's copy, else the one in the file)");
   verify->add_option("--expect", f.expect, "fail unless signed by this fingerprint");
-  verify->add_option("-f,--format", f.verify_format, "table, json or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+  AddFormatOption(verify, f.verify_format);
   verify->callback([&g] { g.exit_code = Verify(f, g.data_dir); });
 }
 

@@ -10,6 +10,7 @@ export PATH="$ROOT/bazel-bin/daemon:$ROOT/bazel-bin/tools/cairnctl:$ROOT/bazel-b
 for tool in cairnd cairnctl cairn-datagen; do
   command -v "$tool" >/dev/null || { echo "demo: $tool is not built; run 'make demo'" >&2; exit 1; }
 done
+command -v jq >/dev/null || { echo "demo: jq is not installed; run 'make demo'" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/cairn-demo.XXXXXX)
 PIDS=()
@@ -68,9 +69,9 @@ step "Specific emissions: kg CO2e (scope 1) per unit produced, by product"
 run cairnctl --data-dir "$PLANT" query --metric co2e_scope1 --ratio-to units_produced \
   --group-by product --from 2026-01 --to 2026-02
 
-step "Mean water use per 5-minute reading on line-2, as JSON"
-run cairnctl --data-dir "$PLANT" query --metric water --agg mean --where line=line-2 \
-  --group-by month --format json
+step "Mean water use per 5-minute reading on line L2, by week, as JSON"
+run cairnctl --data-dir "$PLANT" query --metric water --agg mean --where line=L2 \
+  --group-by week --from 2026-01-05 --to 2026-02-02 --format json
 
 step "Rollups equal a scan of the raw records"
 run cairnctl --data-dir "$PLANT" fsck
@@ -86,9 +87,9 @@ step "They exchange identities out of band: certificate file plus fingerprint"
 run cairnctl --data-dir "$PLANT" identity
 cairnctl --data-dir "$PLANT" identity --cert >"$WORK/gent.crt"
 cairnctl --data-dir "$CUSTOMER" identity --cert >"$WORK/autowerk.crt"
-CUSTOMER_FP=$(cairnctl --data-dir "$CUSTOMER" identity | awk '/^fingerprint/ {print $2}')
-PLANT_FP=$(cairnctl --data-dir "$PLANT" identity | awk '/^fingerprint/ {print $2}')
-PLANT_ENDPOINT=$(cairnctl --data-dir "$PLANT" status | awk '/listening on/ {print $4}')
+CUSTOMER_FP=$(cairnctl --data-dir "$CUSTOMER" identity --format json | jq -r .fingerprint)
+PLANT_FP=$(cairnctl --data-dir "$PLANT" identity --format json | jq -r .fingerprint)
+PLANT_ENDPOINT=$(cairnctl --data-dir "$PLANT" status --format json | jq -r .listen)
 
 step "The supplier's steward registers the customer, pinning its fingerprint"
 run cairnctl --data-dir "$PLANT" partner add autowerk --cert "$WORK/autowerk.crt" \
@@ -201,8 +202,8 @@ step "The stewards agree on a roster: each member's name, fingerprint, endpoint 
   for member in gent:"$PLANT" linz:"$LINZ" ostrava:"$OSTRAVA"; do
     name=${member%%:*} dir=${member#*:}
     printf '\n[[member]]\nname = "%s"\n' "$name"
-    printf 'fingerprint = "%s"\n' "$(cairnctl --data-dir "$dir" identity | awk '/^fingerprint/ {print $2}')"
-    printf 'endpoint = "%s"\n' "$(cairnctl --data-dir "$dir" status | awk '/listening on/ {print $4}')"
+    printf 'fingerprint = "%s"\n' "$(cairnctl --data-dir "$dir" identity --format json | jq -r .fingerprint)"
+    printf 'endpoint = "%s"\n' "$(cairnctl --data-dir "$dir" status --format json | jq -r .listen)"
     printf 'certificate = """\n%s\n"""\n' "$(cairnctl --data-dir "$dir" identity --cert)"
   done
 } >"$WORK/steel-bench.toml"

@@ -6,9 +6,10 @@
 // hash for each member of a kept result. SHA-256 of
 //   "cairn/federated-release/v1\n" <round digest, lower-case hex> "\n"
 // followed by each final cohort member's fingerprint ("ed25519:..."), in cohort order, each
-// followed by "\n". Pure; thread-safe.
-#ifndef CAIRN_DAEMON_FEDERATION_AUDIT_H_
-#define CAIRN_DAEMON_FEDERATION_AUDIT_H_
+// followed by "\n". Pure; thread-safe. Here rather than in daemon/ because verifiers (cairnctl
+// verify) compute it too.
+#ifndef CAIRN_FEDERATION_RELEASE_HASH_H_
+#define CAIRN_FEDERATION_RELEASE_HASH_H_
 
 #include <string>
 #include <vector>
@@ -24,4 +25,4 @@ std::string FederatedReleaseHash(absl::string_view round_digest_hex,
 
 }  // namespace cairn
 
-#endif  // CAIRN_DAEMON_FEDERATION_AUDIT_H_
+#endif  // CAIRN_FEDERATION_RELEASE_HASH_H_

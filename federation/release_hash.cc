@@ -1,5 +1,5 @@
-// See federation_audit.h.
-#include "daemon/federation_audit.h"
+// See release_hash.h.
+#include "federation/release_hash.h"
 
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"

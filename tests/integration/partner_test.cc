@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "protocol/rpc_status.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/raw_client.h"
 
 namespace cairn::testing {
 namespace {
@@ -187,57 +188,6 @@ TEST_F(PartnerTest, ExpiredAndNotYetValidCertificatesAreRefused) {
                               << FormatTimestamp(to);
   }
 }
-
-// A hand-driven client holding the customer's key: what a hostile or buggy partner can send.
-class RawClient {
- public:
-  RawClient(const std::string& my_dir, const std::string& server_dir)
-      : io_(kj::setupAsyncIo()), me_(*LoadParticipantIdentity(DataDir(my_dir))) {
-    server_ = *LoadParticipantIdentity(DataDir(server_dir));
-    tls_ = std::shared_ptr<MutualTls>(*MutualTlsBuilder(me_.identity, me_.certificate_pem)
-                                           .AddTrustedPeer(server_->certificate_pem)
-                                           .SetTimer(io_.provider->getTimer())
-                                           .Build());
-  }
-  absl::StatusOr<kj::Own<PeerConnection>> Connect(const std::string& endpoint) {
-    kj::Own<PeerConnection> c;
-    KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                   c = PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint,
-                                            server_->certificate.fingerprint,
-                                            capnp::ReaderOptions())
-                           .wait(io_.waitScope);
-                 })) {
-      return ExceptionToStatus(*e);
-    }
-    return c;
-  }
-  SignedBytes Sign(Timestamp at = NowMicros()) {
-    Query q;
-    q.metric = "co2e_scope1";
-    q.group_tags = {"product"};
-    return *SignQueryRequest(me_.identity, server_->certificate.public_key, q, at);
-  }
-  absl::StatusOr<std::string> Send(PeerConnection& c, const SignedBytes& request) {
-    std::string sealed;
-    KJ_IF_MAYBE (e,
-                 kj::runCatchingExceptions([&] { sealed = c.Send(request).wait(io_.waitScope); })) {
-      return ExceptionToStatus(*e);
-    }
-    return sealed;
-  }
-  void Pump(int ms) {
-    io_.provider->getTimer().afterDelay(ms * kj::MILLISECONDS).wait(io_.waitScope);
-  }
-  kj::AsyncIoContext& io() { return io_; }
-  const ParticipantIdentity& me() const { return me_; }
-  const ParticipantIdentity& server() const { return *server_; }
-
- private:
-  kj::AsyncIoContext io_;
-  ParticipantIdentity me_;
-  std::optional<ParticipantIdentity> server_;
-  std::shared_ptr<MutualTls> tls_;
-};
 
 TEST_F(PartnerTest, AReplayIsRefusedOnTheSameConnectionANewOneAndAfterARestart) {
   Start();

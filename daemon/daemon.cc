@@ -12,11 +12,18 @@
 #include "base/status_macros.h"
 #include "daemon/admin_service.h"
 #include "daemon/federation_service.h"
+#include "daemon/open_files.h"
 #include "daemon/partner_plane.h"
 #include "daemon/partner_service.h"
 
 namespace cairn {
 namespace {
+
+// Places in each worker queue beyond the partners' share (partners.max_queued_calls): room a
+// partner flood cannot take, for cairnctl's commands, the daemon's own timers and the next
+// steps of work already admitted. (A queue is first come, first served: a command may wait
+// behind partner work queued before it, but it is never refused for it.)
+constexpr int kQueueRoomBesidePartners = 64;
 
 // Accepts admin connections; each one must come from the daemon's own uid.
 class AdminListener {
@@ -77,8 +84,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
     CAIRN_LOG_WARNING("this participant's certificate expires on ", FormatTimestamp(cert.not_after),
                       "; plan `cairnctl identity rotate`");
   }
+  // Descriptors: partner connections must never take the ones the store needs (open_files.h).
+  Config& settings = daemon->config_;
+  OpenFilePlan files = PlanOpenFiles(RaiseOpenFileLimit(), settings.max_connections,
+                                     settings.max_pending_handshakes);
+  if (!files.warning.empty()) CAIRN_LOG_WARNING(files.warning);
+  settings.max_connections = files.max_connections;
+  settings.max_pending_handshakes = files.max_pending_handshakes;
+  CAIRN_LOG_INFO("open files: limit ", files.limit, ", up to ", files.store_files,
+                 " for the store, ", files.max_connections, " for partner connections and ",
+                 files.max_pending_handshakes, " for pending handshakes");
   Database::Options db_options;
   db_options.path = daemon->dir_.DbPath();
+  db_options.max_open_files = static_cast<int>(files.store_files);
   db_options.block_cache_bytes = static_cast<size_t>(daemon->config_.block_cache_mb) << 20;
   db_options.write_buffer_bytes = static_cast<size_t>(daemon->config_.write_buffer_mb) << 20;
   db_options.sync = daemon->config_.sync;
@@ -92,8 +110,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
       daemon->disclosure_,
       Disclosure::Open(daemon->database_.get(), daemon->store_.get(), daemon->nonces_.get(),
                        daemon->partners_.get(), daemon->identity_.get(), std::move(former_keys)));
-  daemon->writer_ = std::make_unique<WorkerThread>();
-  daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
+  const int queue = static_cast<int>(settings.max_queued_calls) + kQueueRoomBesidePartners;
+  daemon->writer_ = std::make_unique<WorkerThread>("writer thread", queue);
+  daemon->readers_ =
+      std::make_unique<WorkerPool>(static_cast<int>(settings.query_threads), queue, "query thread");
   daemon->context_ = ServiceContext{&daemon->config_,
                                     &daemon->dir_,
                                     daemon->database_.get(),

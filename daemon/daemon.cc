@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "daemon/acceptor.h"
 #include "daemon/admin_service.h"
 #include "daemon/federation_service.h"
 #include "daemon/open_files.h"
@@ -25,30 +26,39 @@ namespace {
 // behind partner work queued before it, but it is never refused for it.)
 constexpr int kQueueRoomBesidePartners = 64;
 
+// How many events the loop runs in a row before it polls for I/O (kj's default: only once the
+// queue is empty). Low enough that a flood of ready events cannot hide a partner's message for
+// long; a poll with nothing ready costs one epoll_wait.
+constexpr uint kEventsBetweenPolls = 64;
+
 // Accepts admin connections; each one must come from the daemon's own uid.
 class AdminListener {
  public:
-  AdminListener(kj::Own<kj::ConnectionReceiver> receiver, capnp::Capability::Client bootstrap)
-      : receiver_(kj::mv(receiver)), server_(kj::mv(bootstrap)) {}
+  AdminListener(kj::Own<kj::ConnectionReceiver> receiver, kj::Timer& timer,
+                capnp::Capability::Client bootstrap)
+      : receiver_(kj::mv(receiver)),
+        server_(kj::mv(bootstrap)),
+        acceptor_(*receiver_, timer, "admin connections",
+                  [this](kj::AuthenticatedStream s) { Admit(kj::mv(s.stream)); }) {}
 
-  kj::Promise<void> Run() {
-    return receiver_->accept().then([this](kj::Own<kj::AsyncIoStream> stream) {
-      struct ucred cred;
-      uint len = sizeof(cred);
-      stream->getsockopt(SOL_SOCKET, SO_PEERCRED, &cred, &len);
-      if (cred.uid != geteuid()) {
-        CAIRN_LOG_WARNING("refused admin connection from uid ", cred.uid, " (pid ", cred.pid,
-                          "): only uid ", geteuid(), " may administer this daemon");
-      } else {
-        server_.accept(kj::mv(stream));
-      }
-      return Run();
-    });
-  }
+  kj::Promise<void> Run() { return acceptor_.Run(); }
 
  private:
+  void Admit(kj::Own<kj::AsyncIoStream> stream) {
+    struct ucred cred;
+    uint len = sizeof(cred);
+    stream->getsockopt(SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    if (cred.uid != geteuid()) {
+      CAIRN_LOG_WARNING("refused admin connection from uid ", cred.uid, " (pid ", cred.pid,
+                        "): only uid ", geteuid(), " may administer this daemon");
+    } else {
+      server_.accept(kj::mv(stream));
+    }
+  }
+
   kj::Own<kj::ConnectionReceiver> receiver_;
   capnp::TwoPartyServer server_;
+  Acceptor acceptor_;
 };
 
 }  // namespace
@@ -168,8 +178,9 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   federation.Load();
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver), kj::heap<AdminService>(context_, *identity_, *partners_,
-                                                               plane, *disclosure_, federation));
+  AdminListener admin(
+      kj::mv(receiver), io.provider->getTimer(),
+      kj::heap<AdminService>(context_, *identity_, *partners_, plane, *disclosure_, federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
@@ -210,6 +221,9 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                              result = absl::InternalError(
                                  absl::StrCat("listener failed: ", e.getDescription().cStr()));
                            });
+  // Look for I/O every few events even while the queue is not empty: under a connection flood
+  // the accept loop alone would keep it busy, and partners' messages would wait unseen.
+  io.waitScope.setBusyPollInterval(kEventsBetweenPolls);
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
   federation.Stop().wait(io.waitScope);

@@ -16,6 +16,7 @@
 #include "daemon/partner_service.h"
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"
+#include "protocol/federation.capnp.h"
 #include "protocol/rpc_status.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/raw_client.h"
@@ -301,7 +302,7 @@ TEST_F(PartnerTest, AnOversizedMessageDisconnectsOnlyThatPeer) {
   EXPECT_TRUE(client.Send(**next, client.Sign()).ok()) << "the daemon keeps serving";
 }
 
-TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
+TEST_F(PartnerTest, CallsPastTheInFlightLimitAreRefusedAndTheConnectionStays) {
   SetConfig(supplier_dir_, "max_calls_in_flight", "2");
   Start();
   Introduce();
@@ -309,19 +310,99 @@ TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
   auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok());
   std::vector<kj::Promise<void>> calls;
-  int failed = 0;
+  int refused = 0;
   for (int i = 0; i < 20; ++i) {
     calls.push_back((*c)->Send(client.Sign())
-                        .then([](std::string) {}, [&failed](kj::Exception&&) { ++failed; }));
+                        .then([](std::string) {},
+                              [&refused](kj::Exception&& e) {
+                                absl::Status s = ExceptionToStatus(e);
+                                EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+                                EXPECT_THAT(
+                                    s.message(),
+                                    HasSubstr("too many calls in flight on this connection (2)"));
+                                ++refused;
+                              }));
   }
   for (auto& p : calls) p.wait(client.io().waitScope);
+  EXPECT_GT(refused, 0);
+  EXPECT_LT(refused, 20);
   client.Pump(200);
-  EXPECT_GT(failed, 0);
-  EXPECT_TRUE((*c)->broken());
-  EXPECT_THAT(supplier_->Log(), HasSubstr("calls in flight; disconnecting"));
-  auto again = client.Connect(PartnerAddress(supplier_dir_));
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(client.Send(**again, client.Sign()).ok());
+  EXPECT_FALSE((*c)->broken());
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok()) << "the same connection serves on";
+}
+
+// However many Federation capabilities a partner asks for on one connection, their calls
+// share the connection's places with its queries.
+TEST_F(PartnerTest, CallsInFlightAreCountedOverEveryCapabilityOfAConnection) {
+  SetConfig(supplier_dir_, "max_calls_in_flight", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(c.ok());
+  std::vector<kj::Promise<void>> calls;
+  int refused = 0, answered = 0;
+  for (int cap = 0; cap < 5; ++cap) {
+    proto::Federation::Client federation =
+        (*c)->session().federationRequest().send().getFederation();
+    for (int i = 0; i < 2; ++i) {
+      auto propose = federation.proposeRequest();
+      propose.setProposal(capnp::Data::Reader(reinterpret_cast<const kj::byte*>("junk"), 4));
+      calls.push_back(propose.send().then(
+          [&answered](auto) { ++answered; },
+          [&refused, &answered](kj::Exception&& e) {
+            absl::Status s = ExceptionToStatus(e);
+            // Within the limit, the junk is refused for what it is (and audited).
+            (s.code() == absl::StatusCode::kResourceExhausted ? refused : answered)++;
+          }));
+    }
+  }
+  for (auto& p : calls) p.wait(client.io().waitScope);
+  EXPECT_GT(refused, 0) << "each federation() capability had a counter of its own";
+  EXPECT_GT(answered, 0);
+  EXPECT_FALSE((*c)->broken());
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok());
+}
+
+TEST_F(PartnerTest, ConnectionsInAllAreBounded) {
+  SetConfig(supplier_dir_, "max_connections", "1");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto first = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(client.Send(**first, client.Sign()).ok());
+  auto second = client.Connect(PartnerAddress(supplier_dir_));
+  if (second.ok()) {
+    EXPECT_FALSE(client.Send(**second, client.Sign()).ok());
+  }
+  EXPECT_THAT(supplier_->Log(), HasSubstr("partner connections open in all"));
+  EXPECT_TRUE(client.Send(**first, client.Sign()).ok()) << "the open connection keeps working";
+}
+
+// A peer that opens connections and never speaks loses its oldest one to each new one past
+// the per-address limit, long before the handshake timeout; a real partner still gets in.
+TEST_F(PartnerTest, TheOldestPendingHandshakeIsDroppedToMakeRoom) {
+  SetConfig(supplier_dir_, "max_pending_handshakes_per_address", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto address = client.io()
+                     .provider->getNetwork()
+                     .parseAddress(PartnerAddress(supplier_dir_))
+                     .wait(client.io().waitScope);
+  auto oldest = address->connect().wait(client.io().waitScope);
+  client.Pump(100);
+  auto second = address->connect().wait(client.io().waitScope);
+  auto third = address->connect().wait(client.io().waitScope);
+  auto started = std::chrono::steady_clock::now();
+  char byte;
+  EXPECT_EQ(oldest->tryRead(&byte, 1, 1).wait(client.io().waitScope), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_THAT(supplier_->Log(), HasSubstr("too many pending TLS handshakes (2 from"));
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok());
 }
 
 TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {

@@ -1,5 +1,7 @@
 #include "daemon/partner_plane.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "protocol/rpc_status.h"
@@ -81,15 +83,18 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
         .attach(kj::mv(tickets));
   }
 
-  // Each call hands out a Federation capability whose calls count against this connection's
-  // places like its queries do, however many of them the partner asks for.
+  // The connection's one Federation capability, however often the partner asks: its calls take
+  // this connection's places like queries do, and asking again holds no new object.
   kj::Promise<void> federation(FederationContext call) override {
     if (!plane_.federation_endpoints_) {
       ThrowIfError(absl::UnimplementedError("this daemon takes part in no federated rounds"));
     }
-    capnp::Capability::Client admitted = kj::heap<AdmittedCapability>(
-        plane_, calls_, partner_.name, plane_.federation_endpoints_(partner_, peer_));
-    call.getResults().setFederation(admitted.castAs<proto::Federation>());
+    if (!federation_) {
+      capnp::Capability::Client admitted = kj::heap<AdmittedCapability>(
+          plane_, calls_, partner_.name, plane_.federation_endpoints_(partner_, peer_));
+      federation_ = admitted.castAs<proto::Federation>();
+    }
+    call.getResults().setFederation(*federation_);
     return kj::READY_NOW;
   }
 
@@ -98,6 +103,7 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
   Partner partner_;
   PublicKey peer_;
   std::shared_ptr<InFlightLimit> calls_;  // the connection's; shared with its capabilities
+  std::optional<proto::Federation::Client> federation_;
 };
 
 void PartnerPlane::ErrorHandler::taskFailed(kj::Exception&& exception) {

@@ -15,7 +15,7 @@
 // - live connections: max_connections in all, max_connections_per_partner each; one past a
 //   limit is closed after its handshake.
 // - calls in flight: max_calls_in_flight per connection, counted over every capability the
-//   connection hands out (its session and the Federation capabilities it gives), and
+//   connection hands out (its session and its one Federation capability), and
 //   max_queued_calls of all partners together — their share of the worker queues
 //   (daemon/worker_thread.h). A call past either is refused with RESOURCE_EXHAUSTED and the
 //   connection stays up.
@@ -67,9 +67,6 @@ class PartnerPlane {
   // Closes every live connection (inbound and outbound) of the partner with `fingerprint`.
   uint32_t Disconnect(const std::string& fingerprint);
   uint32_t ConnectionsOf(const std::string& fingerprint) const;
-  // Live connections, and connections still in their TLS handshake.
-  size_t live_connections() const { return connections_.size(); }
-  size_t pending_handshakes() const { return pending_.size(); }
 
   // Asks `partner` (active, with an endpoint) and verifies the answer.
   kj::Promise<VerifiedAnswer> Ask(const Partner& partner, Query query);

@@ -283,7 +283,7 @@ TEST_F(FloodTest, APartnerIsAnsweredWhileThePortIsFlooded) {
          at(fresh_ms, 0.5), at(fresh_ms, 1), failed);
   EXPECT_GE(flood.most_held(), 2000) << "the flood did not hold its connections";
   EXPECT_GE(flood.closed_by_server(), 2000) << "the flood was not pushing";
-  EXPECT_GE(live_ms.size() + fresh_ms.size(), 50u);
+  EXPECT_GE(live_ms.size() + fresh_ms.size(), 20u);  // some 100 on a quiet machine
   EXPECT_EQ(failed, 0);
   EXPECT_LT(at(live_ms, 0.99), 1000.0) << "the partner waited too long";
   EXPECT_LT(at(live_ms, 1), 2000.0) << "the partner waited too long";

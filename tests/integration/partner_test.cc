@@ -331,8 +331,8 @@ TEST_F(PartnerTest, CallsPastTheInFlightLimitAreRefusedAndTheConnectionStays) {
   EXPECT_TRUE(client.Send(**c, client.Sign()).ok()) << "the same connection serves on";
 }
 
-// However many Federation capabilities a partner asks for on one connection, their calls
-// share the connection's places with its queries.
+// However often a partner asks for the Federation capability on one connection, the calls it
+// makes share the connection's places with its queries.
 TEST_F(PartnerTest, CallsInFlightAreCountedOverEveryCapabilityOfAConnection) {
   SetConfig(supplier_dir_, "max_calls_in_flight", "2");
   Start();

@@ -222,8 +222,8 @@ name = ")",
 # Limits that keep the daemon serving while someone floods the port or a partner misbehaves
 # (docs/operator.md says what each protects against).
 # Anyone who can reach the port can start TLS handshakes and never finish them. A handshake
-# not finished in time is dropped; when too many are pending, the oldest one is dropped (from
-# the same address first), so a flood cannot keep real partners out.
+# not finished in time is dropped; when too many are pending, the oldest one from the source
+# address holding the most is dropped, so a flood cannot keep real partners out.
 # handshake_timeout_seconds = 10
 # max_pending_handshakes = 256
 # max_pending_handshakes_per_address = 16

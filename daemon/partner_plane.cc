@@ -203,10 +203,15 @@ void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
   auto from_address = pending_per_address_.find(address);
   if (from_address != pending_per_address_.end() &&
       from_address->second >= context_.config->max_pending_handshakes_per_address) {
-    DropOldestHandshake(address);
+    DropOldestHandshake(address, absl::StrCat(context_.config->max_pending_handshakes_per_address,
+                                              " from ", address));
   }
   if (static_cast<int64_t>(pending_.size()) >= context_.config->max_pending_handshakes) {
-    DropOldestHandshake("");
+    // From the address holding the most: a flood from many addresses then cannot push out a
+    // partner whose handshake is merely slow (it holds one), as dropping the oldest of all would.
+    std::string busiest = BusiestAddress();
+    DropOldestHandshake(busiest, absl::StrCat(context_.config->max_pending_handshakes, " in all, ",
+                                              busiest, " holding the most"));
   }
   uint64_t id = next_id_++;
   auto canceler = kj::heap<kj::Canceler>();
@@ -229,23 +234,23 @@ void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
       }));
 }
 
-void PartnerPlane::DropOldestHandshake(const std::string& address) {
-  auto oldest = pending_.begin();
-  if (!address.empty()) {
-    while (oldest != pending_.end() && oldest->second.address != address) ++oldest;
+std::string PartnerPlane::BusiestAddress() const {
+  auto busiest = pending_per_address_.begin();
+  for (auto it = pending_per_address_.begin(); it != pending_per_address_.end(); ++it) {
+    if (it->second > busiest->second) busiest = it;
   }
+  return busiest == pending_per_address_.end() ? "" : busiest->first;
+}
+
+void PartnerPlane::DropOldestHandshake(const std::string& address, const std::string& limit) {
+  auto oldest = pending_.begin();
+  while (oldest != pending_.end() && oldest->second.address != address) ++oldest;
   if (oldest == pending_.end()) return;
-  std::string from = oldest->second.address;
   kj::Own<kj::Canceler> canceler = kj::mv(oldest->second.canceler);
   EndHandshake(oldest->first);
   if (int64_t n = handshakes_dropped_.Count()) {
-    CAIRN_LOG_WARNING(
-        "too many pending TLS handshakes (",
-        address.empty()
-            ? absl::StrCat(context_.config->max_pending_handshakes, " in all")
-            : absl::StrCat(context_.config->max_pending_handshakes_per_address, " from ", address),
-        "): dropped the oldest, from ", from,
-        n > 1 ? absl::StrCat("; ", n, " dropped in 10 s") : "");
+    CAIRN_LOG_WARNING("too many pending TLS handshakes (", limit, "): dropped the oldest from ",
+                      address, n > 1 ? absl::StrCat("; ", n, " dropped in 10 s") : "");
   }
   canceler->cancel("dropped: too many pending TLS handshakes");  // closes its connection
 }

@@ -9,9 +9,9 @@
 // so what an unauthenticated peer can hold is bounded first, then what a partner can:
 // - pending TLS handshakes: handshake_timeout_seconds each, max_pending_handshakes in all and
 //   max_pending_handshakes_per_address from one source address. When either is full the
-//   oldest pending handshake (from that address, else from anywhere) is dropped to make room:
-//   a flood churns through its own connections while a real partner's fresh handshake gets
-//   through.
+//   oldest pending handshake from that address (or, for the first, from the address holding
+//   the most) is dropped to make room: a flood churns through its own connections while a real
+//   partner's fresh handshake gets through, even a slow one.
 // - live connections: max_connections in all, max_connections_per_partner each; one past a
 //   limit is closed after its handshake.
 // - calls in flight: max_calls_in_flight per connection, counted over every capability the
@@ -104,8 +104,10 @@ class PartnerPlane {
   CallTickets AdmitCall(InFlightLimit& connection, const std::string& partner);
 
   void Handshake(kj::AuthenticatedStream stream);
-  // Drops the oldest pending handshake from `address` (or from anywhere if empty).
-  void DropOldestHandshake(const std::string& address);
+  // The source address with the most pending handshakes.
+  std::string BusiestAddress() const;
+  // Drops the oldest pending handshake from `address`; `limit` says which limit was reached.
+  void DropOldestHandshake(const std::string& address, const std::string& limit);
   void EndHandshake(uint64_t id);
   void Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualTls> tls);
   void Drop(uint64_t id);

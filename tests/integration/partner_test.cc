@@ -3,9 +3,14 @@
 // unknown, revoked (also while connected), wrongly pinned, expired and not-yet-valid peers;
 // replays on the same connection, a new one and after a restart; stale requests; tampered,
 // re-signed and mis-sealed results; and the limits that keep one peer from hurting others.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <kj/async-io.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -403,6 +408,44 @@ TEST_F(PartnerTest, TheOldestPendingHandshakeIsDroppedToMakeRoom) {
   auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(client.Send(**c, client.Sign()).ok());
+}
+
+// A blocking TCP connection to `port` on loopback from the loopback address `source`.
+int ConnectFrom(const char* source, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  return fd;
+}
+
+// True if the server closed `fd` within `ms` milliseconds.
+bool ClosedWithin(int fd, int ms) {
+  pollfd p = {fd, POLLIN, 0};
+  char byte;
+  return poll(&p, 1, ms) == 1 && read(fd, &byte, 1) <= 0;
+}
+
+// When all places are taken, the handshake dropped is the oldest of the busiest source: a slow
+// handshake from an address of its own outlives a flood from another.
+TEST_F(PartnerTest, AFullHandshakeQueueDropsFromTheBusiestAddress) {
+  SetConfig(supplier_dir_, "max_pending_handshakes", "3");
+  Start();
+  std::string address = PartnerAddress(supplier_dir_);
+  int port = std::stoi(address.substr(address.rfind(':') + 1));
+  int slow = ConnectFrom("127.0.0.1", port);
+  std::vector<int> flood;
+  for (int i = 0; i < 4; ++i) flood.push_back(ConnectFrom("127.0.0.2", port));
+  EXPECT_TRUE(ClosedWithin(flood[0], 2000));
+  EXPECT_TRUE(ClosedWithin(flood[1], 2000));
+  EXPECT_FALSE(ClosedWithin(slow, 200)) << "the oldest of all, but alone from its address";
+  EXPECT_THAT(supplier_->Log(), HasSubstr("(3 in all, 127.0.0.2 holding the most)"));
+  for (int fd : flood) close(fd);
+  close(slow);
 }
 
 TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {

@@ -10,38 +10,55 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "daemon/acceptor.h"
 #include "daemon/admin_service.h"
 #include "daemon/federation_service.h"
+#include "daemon/open_files.h"
 #include "daemon/partner_plane.h"
 #include "daemon/partner_service.h"
 
 namespace cairn {
 namespace {
 
+// Places in each worker queue beyond the partners' share (partners.max_queued_calls): room a
+// partner flood cannot take, for cairnctl's commands, the daemon's own timers and the next
+// steps of work already admitted. (A queue is first come, first served: a command may wait
+// behind partner work queued before it, but it is never refused for it.)
+constexpr int kQueueRoomBesidePartners = 64;
+
+// How many events the loop runs in a row before it polls for I/O (kj's default: only once the
+// queue is empty). Low enough that a flood of ready events cannot hide a partner's message for
+// long; a poll with nothing ready costs one epoll_wait.
+constexpr uint kEventsBetweenPolls = 64;
+
 // Accepts admin connections; each one must come from the daemon's own uid.
 class AdminListener {
  public:
-  AdminListener(kj::Own<kj::ConnectionReceiver> receiver, capnp::Capability::Client bootstrap)
-      : receiver_(kj::mv(receiver)), server_(kj::mv(bootstrap)) {}
+  AdminListener(kj::Own<kj::ConnectionReceiver> receiver, kj::Timer& timer,
+                capnp::Capability::Client bootstrap)
+      : receiver_(kj::mv(receiver)),
+        server_(kj::mv(bootstrap)),
+        acceptor_(*receiver_, timer, "admin connections",
+                  [this](kj::AuthenticatedStream s) { Admit(kj::mv(s.stream)); }) {}
 
-  kj::Promise<void> Run() {
-    return receiver_->accept().then([this](kj::Own<kj::AsyncIoStream> stream) {
-      struct ucred cred;
-      uint len = sizeof(cred);
-      stream->getsockopt(SOL_SOCKET, SO_PEERCRED, &cred, &len);
-      if (cred.uid != geteuid()) {
-        CAIRN_LOG_WARNING("refused admin connection from uid ", cred.uid, " (pid ", cred.pid,
-                          "): only uid ", geteuid(), " may administer this daemon");
-      } else {
-        server_.accept(kj::mv(stream));
-      }
-      return Run();
-    });
-  }
+  kj::Promise<void> Run() { return acceptor_.Run(); }
 
  private:
+  void Admit(kj::Own<kj::AsyncIoStream> stream) {
+    struct ucred cred;
+    uint len = sizeof(cred);
+    stream->getsockopt(SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    if (cred.uid != geteuid()) {
+      CAIRN_LOG_WARNING("refused admin connection from uid ", cred.uid, " (pid ", cred.pid,
+                        "): only uid ", geteuid(), " may administer this daemon");
+    } else {
+      server_.accept(kj::mv(stream));
+    }
+  }
+
   kj::Own<kj::ConnectionReceiver> receiver_;
   capnp::TwoPartyServer server_;
+  Acceptor acceptor_;
 };
 
 }  // namespace
@@ -77,8 +94,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
     CAIRN_LOG_WARNING("this participant's certificate expires on ", FormatTimestamp(cert.not_after),
                       "; plan `cairnctl identity rotate`");
   }
+  // Descriptors: partner connections must never take the ones the store needs (open_files.h).
+  Config& settings = daemon->config_;
+  OpenFilePlan files = PlanOpenFiles(RaiseOpenFileLimit(), settings.max_connections,
+                                     settings.max_pending_handshakes);
+  if (!files.warning.empty()) CAIRN_LOG_WARNING(files.warning);
+  settings.max_connections = files.max_connections;
+  settings.max_pending_handshakes = files.max_pending_handshakes;
+  CAIRN_LOG_INFO("open files: limit ", files.limit, ", up to ", files.store_files,
+                 " for the store, ", files.max_connections, " for partner connections and ",
+                 files.max_pending_handshakes, " for pending handshakes");
   Database::Options db_options;
   db_options.path = daemon->dir_.DbPath();
+  db_options.max_open_files = static_cast<int>(files.store_files);
   db_options.block_cache_bytes = static_cast<size_t>(daemon->config_.block_cache_mb) << 20;
   db_options.write_buffer_bytes = static_cast<size_t>(daemon->config_.write_buffer_mb) << 20;
   db_options.sync = daemon->config_.sync;
@@ -94,8 +122,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const std::string& data_dir
                         daemon->partners_.get(), daemon->identity_.get(), std::move(former_keys),
                         &daemon->clock_));
   CAIRN_LOG_INFO("policy version ", daemon->release_.policy->number(), " in force");
-  daemon->writer_ = std::make_unique<WorkerThread>();
-  daemon->readers_ = std::make_unique<WorkerPool>(static_cast<int>(daemon->config_.query_threads));
+  const int queue = static_cast<int>(settings.max_queued_calls) + kQueueRoomBesidePartners;
+  daemon->writer_ = std::make_unique<WorkerThread>("writer thread", queue);
+  daemon->readers_ =
+      std::make_unique<WorkerPool>(static_cast<int>(settings.query_threads), queue, "query thread");
   daemon->pipeline_ =
       std::make_unique<ReleasePipeline>(daemon->writer_.get(), daemon->readers_.get(),
                                         daemon->release_.gate.get(), daemon->release_.audit.get());
@@ -152,7 +182,7 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   federation.Load();
   CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
   CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver),
+  AdminListener admin(kj::mv(receiver), io.provider->getTimer(),
                       kj::heap<AdminService>(context_, *identity_, *partners_, plane,
                                              *release_.stewardship, *release_.audit, federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
@@ -193,6 +223,9 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                              result = absl::InternalError(
                                  absl::StrCat("listener failed: ", e.getDescription().cStr()));
                            });
+  // Look for I/O every few events even while the queue is not empty: under a connection flood
+  // the accept loop alone would keep it busy, and partners' messages would wait unseen.
+  io.waitScope.setBusyPollInterval(kEventsBetweenPolls);
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
   federation.Stop().wait(io.waitScope);

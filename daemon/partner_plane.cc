@@ -1,5 +1,7 @@
 #include "daemon/partner_plane.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "protocol/rpc_status.h"
@@ -22,53 +24,86 @@ struct PartnerPlane::Connection {
   }
 };
 
-// The capability a partner holds: every call acts as the partner the handshake authenticated.
+// A capability a connection hands out besides its session: every call on it is admitted like
+// the session's own calls, then passed on to the capability that serves it. It forwards any
+// method of any interface, so a method added to the schema is counted without a change here.
+class PartnerPlane::AdmittedCapability final : public capnp::Capability::Server {
+ public:
+  AdmittedCapability(PartnerPlane& plane, std::shared_ptr<InFlightLimit> calls, std::string partner,
+                     capnp::Capability::Client inner)
+      : plane_(plane),
+        calls_(std::move(calls)),
+        partner_(std::move(partner)),
+        inner_(kj::mv(inner)) {}
+
+  DispatchCallResult dispatchCall(
+      uint64_t interface_id, uint16_t method_id,
+      capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) override {
+    CallTickets tickets = plane_.AdmitCall(*calls_, partner_);
+    capnp::AnyPointer::Reader params = context.getParams();
+    auto request = inner_.typelessRequest(interface_id, method_id, params.targetSize());
+    request.set(params);
+    context.releaseParams();
+    auto done = request.send()
+                    .then([context](capnp::Response<capnp::AnyPointer> response) mutable {
+                      context.getResults(response.targetSize()).set(response);
+                    })
+                    .attach(kj::mv(tickets));
+    return {kj::mv(done), false};
+  }
+
+ private:
+  PartnerPlane& plane_;
+  std::shared_ptr<InFlightLimit> calls_;
+  std::string partner_;
+  capnp::Capability::Client inner_;
+};
+
+// The capability a partner holds: every call acts as the partner the handshake authenticated,
+// and takes one of the connection's places for calls in flight.
 class PartnerPlane::Session final : public proto::PartnerSession::Server {
  public:
-  Session(PartnerPlane& plane, uint64_t connection, Partner partner, PublicKey peer)
-      : plane_(plane), connection_(connection), partner_(std::move(partner)), peer_(peer) {}
+  Session(PartnerPlane& plane, Partner partner, PublicKey peer,
+          std::shared_ptr<InFlightLimit> calls)
+      : plane_(plane), partner_(std::move(partner)), peer_(peer), calls_(std::move(calls)) {}
 
   kj::Promise<void> query(QueryContext call) override {
-    if (*in_flight_ >= plane_.context_.config->max_calls_in_flight) {
-      CAIRN_LOG_WARNING("partner '", partner_.name, "' exceeded ",
-                        plane_.context_.config->max_calls_in_flight,
-                        " calls in flight; disconnecting it");
-      uint64_t id = connection_;
-      PartnerPlane* plane = &plane_;
-      plane_.tasks_.add(kj::evalLater([plane, id] { plane->Drop(id); }));
-      ThrowIfError(absl::ResourceExhaustedError("too many calls in flight; disconnected"));
-    }
+    CallTickets tickets = plane_.AdmitCall(*calls_, partner_.name);
     auto r = call.getParams().getRequest();
     SignedBytes request{
         std::string(reinterpret_cast<const char*>(r.getRequest().begin()), r.getRequest().size()),
         std::string(reinterpret_cast<const char*>(r.getSignature().begin()),
                     r.getSignature().size())};
     call.releaseParams();
-    ++*in_flight_;
-    // The counter is shared with the call: the connection (and this session) may be gone
-    // before a cancelled call's promise is destroyed.
     return plane_.service_.Answer(partner_, peer_, std::move(request))
         .then([call](std::string sealed) mutable {
           call.getResults().setSealed(
               capnp::Data::Reader(reinterpret_cast<const kj::byte*>(sealed.data()), sealed.size()));
         })
-        .attach(kj::defer([in_flight = in_flight_] { --*in_flight; }));
+        .attach(kj::mv(tickets));
   }
 
+  // The connection's one Federation capability, however often the partner asks: its calls take
+  // this connection's places like queries do, and asking again holds no new object.
   kj::Promise<void> federation(FederationContext call) override {
     if (!plane_.federation_endpoints_) {
       ThrowIfError(absl::UnimplementedError("this daemon takes part in no federated rounds"));
     }
-    call.getResults().setFederation(plane_.federation_endpoints_(partner_, peer_));
+    if (!federation_) {
+      capnp::Capability::Client admitted = kj::heap<AdmittedCapability>(
+          plane_, calls_, partner_.name, plane_.federation_endpoints_(partner_, peer_));
+      federation_ = admitted.castAs<proto::Federation>();
+    }
+    call.getResults().setFederation(*federation_);
     return kj::READY_NOW;
   }
 
  private:
   PartnerPlane& plane_;
-  uint64_t connection_;
   Partner partner_;
   PublicKey peer_;
-  std::shared_ptr<int64_t> in_flight_ = std::make_shared<int64_t>(0);
+  std::shared_ptr<InFlightLimit> calls_;  // the connection's; shared with its capabilities
+  std::optional<proto::Federation::Client> federation_;
 };
 
 void PartnerPlane::ErrorHandler::taskFailed(kj::Exception&& exception) {
@@ -83,6 +118,7 @@ PartnerPlane::PartnerPlane(const ServiceContext& context, kj::AsyncIoContext& io
       partners_(partners),
       service_(service),
       me_(me),
+      partner_calls_(context.config->max_queued_calls),
       tasks_(error_handler_) {}
 
 PartnerPlane::~PartnerPlane() {
@@ -127,26 +163,106 @@ absl::Status PartnerPlane::Listen(const std::string& address) {
 kj::Promise<void> PartnerPlane::Serve() {
   if (listener_.get() == nullptr) return kj::NEVER_DONE;
   CAIRN_LOG_DEBUG("accepting partner connections");
-  return AcceptLoop();
+  acceptor_ = kj::heap<Acceptor>(*listener_, io_.provider->getTimer(), "partner connections",
+                                 [this](kj::AuthenticatedStream s) { Handshake(kj::mv(s)); });
+  return acceptor_->Run();
 }
 
-kj::Promise<void> PartnerPlane::AcceptLoop() {
-  return listener_->acceptAuthenticated().then([this](kj::AuthenticatedStream stream) {
-    CAIRN_LOG_DEBUG("partner connection accepted; TLS handshake");
-    tasks_.add(Handshake(kj::mv(stream)));
-    return AcceptLoop();
-  });
+PartnerPlane::CallTickets PartnerPlane::AdmitCall(InFlightLimit& connection,
+                                                  const std::string& partner) {
+  std::optional<InFlightLimit::Ticket> mine = connection.TryAdmit();
+  std::optional<InFlightLimit::Ticket> all = mine ? partner_calls_.TryAdmit() : std::nullopt;
+  if (mine && all) return CallTickets{*std::move(mine), *std::move(all)};
+  absl::Status refusal = absl::ResourceExhaustedError(
+      mine ? absl::StrCat("this daemon is busy: partners have ", partner_calls_.limit(),
+                          " calls waiting for it; try again later")
+           : absl::StrCat("too many calls in flight on this connection (", connection.limit(),
+                          "); wait for an answer before sending more"));
+  if (int64_t n = calls_refused_.Count()) {
+    CAIRN_LOG_WARNING("refused ", n, n == 1 ? " partner call" : " partner calls in 10 s",
+                      " (last from '", partner, "'): ", refusal.message());
+  }
+  kj::throwFatalException(StatusToException(refusal));
 }
 
-kj::Promise<void> PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
+namespace {
+
+// The source address of an accepted TCP connection, without the port ("127.0.0.1", "[::1]").
+std::string SourceAddress(kj::PeerIdentity& peer) {
+  auto* network = dynamic_cast<kj::NetworkPeerIdentity*>(&peer);
+  if (network == nullptr) return "local";
+  std::string address = network->getAddress().toString().cStr();
+  size_t colon = address.rfind(':');
+  return colon == std::string::npos ? address : address.substr(0, colon);
+}
+
+}  // namespace
+
+void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
+  std::string address = SourceAddress(*stream.peerIdentity);
+  auto from_address = pending_per_address_.find(address);
+  if (from_address != pending_per_address_.end() &&
+      from_address->second >= context_.config->max_pending_handshakes_per_address) {
+    DropOldestHandshake(address, absl::StrCat(context_.config->max_pending_handshakes_per_address,
+                                              " from ", address));
+  }
+  if (static_cast<int64_t>(pending_.size()) >= context_.config->max_pending_handshakes) {
+    // From the address holding the most: a flood from many addresses then cannot push out a
+    // partner whose handshake is merely slow (it holds one), as dropping the oldest of all would.
+    std::string busiest = BusiestAddress();
+    DropOldestHandshake(busiest, absl::StrCat(context_.config->max_pending_handshakes, " in all, ",
+                                              busiest, " holding the most"));
+  }
+  uint64_t id = next_id_++;
+  auto canceler = kj::heap<kj::Canceler>();
   std::shared_ptr<MutualTls> tls = tls_;
-  return tls->WrapServer(kj::mv(stream))
-      .then(
-          [this, tls](kj::AuthenticatedStream authenticated) { Admit(kj::mv(authenticated), tls); },
-          [](kj::Exception&& e) {
-            CAIRN_LOG_INFO("refused a partner connection: TLS handshake failed (",
-                           e.getDescription().cStr(), ")");
-          });
+  kj::Promise<kj::AuthenticatedStream> handshake = canceler->wrap(tls->WrapServer(kj::mv(stream)));
+  pending_.emplace(id, PendingHandshake{address, kj::mv(canceler)});
+  ++pending_per_address_[address];
+  tasks_.add(handshake.then(
+      [this, id, tls](kj::AuthenticatedStream authenticated) {
+        EndHandshake(id);
+        Admit(kj::mv(authenticated), tls);
+      },
+      [this, id, address](kj::Exception&& e) {
+        EndHandshake(id);
+        if (int64_t n = handshakes_failed_.Count()) {
+          CAIRN_LOG_INFO("refused a partner connection from ", address, ": TLS handshake failed (",
+                         e.getDescription().cStr(), ")",
+                         n > 1 ? absl::StrCat("; ", n, " such refusals in 10 s") : "");
+        }
+      }));
+}
+
+std::string PartnerPlane::BusiestAddress() const {
+  auto busiest = pending_per_address_.begin();
+  for (auto it = pending_per_address_.begin(); it != pending_per_address_.end(); ++it) {
+    if (it->second > busiest->second) busiest = it;
+  }
+  return busiest == pending_per_address_.end() ? "" : busiest->first;
+}
+
+void PartnerPlane::DropOldestHandshake(const std::string& address, const std::string& limit) {
+  auto oldest = pending_.begin();
+  while (oldest != pending_.end() && oldest->second.address != address) ++oldest;
+  if (oldest == pending_.end()) return;
+  kj::Own<kj::Canceler> canceler = kj::mv(oldest->second.canceler);
+  EndHandshake(oldest->first);
+  if (int64_t n = handshakes_dropped_.Count()) {
+    CAIRN_LOG_WARNING("too many pending TLS handshakes (", limit, "): dropped the oldest from ",
+                      address, n > 1 ? absl::StrCat("; ", n, " dropped in 10 s") : "");
+  }
+  canceler->cancel("dropped: too many pending TLS handshakes");  // closes its connection
+}
+
+void PartnerPlane::EndHandshake(uint64_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;  // dropped already
+  auto from = pending_per_address_.find(it->second.address);
+  if (--from->second == 0) pending_per_address_.erase(from);
+  // Finished: the canceler no longer owns the handshake (which may be running this very call).
+  if (it->second.canceler.get() != nullptr) it->second.canceler->release();
+  pending_.erase(it);
 }
 
 void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualTls> tls) {
@@ -162,9 +278,20 @@ void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualT
     CAIRN_LOG_INFO("refused a connection from ", fp, ": not an active partner");
     return;
   }
-  if (ConnectionsOf(fp) >= static_cast<uint32_t>(context_.config->max_connections_per_partner)) {
-    CAIRN_LOG_WARNING("refused a connection from partner '", partner->name, "': already ",
-                      context_.config->max_connections_per_partner, " connections open");
+  std::string full;
+  if (static_cast<int64_t>(connections_.size()) >= context_.config->max_connections) {
+    full = absl::StrCat("already ", connections_.size(),
+                        " partner connections open in all (partners.max_connections)");
+  } else if (ConnectionsOf(fp) >=
+             static_cast<uint32_t>(context_.config->max_connections_per_partner)) {
+    full =
+        absl::StrCat("already ", context_.config->max_connections_per_partner, " connections open");
+  }
+  if (!full.empty()) {
+    if (int64_t n = connections_refused_.Count()) {
+      CAIRN_LOG_WARNING("refused a connection from partner '", partner->name, "': ", full,
+                        n > 1 ? absl::StrCat("; ", n, " such refusals in 10 s") : "");
+    }
     return;
   }
   absl::StatusOr<CertificateInfo> cert = ParseCertificate(partner->certificate_pem);
@@ -182,7 +309,9 @@ void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualT
   connection->stream = kj::mv(stream.stream);
   connection->network = kj::heap<capnp::TwoPartyVatNetwork>(
       *connection->stream, capnp::rpc::twoparty::Side::SERVER, reader_options());
-  capnp::Capability::Client session = kj::heap<Session>(*this, id, *partner, cert->public_key);
+  capnp::Capability::Client session =
+      kj::heap<Session>(*this, *partner, cert->public_key,
+                        std::make_shared<InFlightLimit>(context_.config->max_calls_in_flight));
   connection->rpc = kj::heap<capnp::RpcSystem<capnp::rpc::twoparty::VatId>>(
       capnp::makeRpcServer(*connection->network, kj::mv(session)));
   tasks_.add(connection->network->onDisconnect().then(

@@ -44,6 +44,8 @@ class PeerConnection {
   kj::Promise<std::string> CallFederation(FederationCall call, const std::string& request);
   // True once the connection has failed; the caller should open a new one.
   bool broken() const { return *broken_; }
+  // The partner's session capability, for callers that drive the protocol by hand (tests).
+  proto::PartnerSession::Client& session() { return session_; }
 
   PeerConnection(std::shared_ptr<MutualTls> tls, kj::Own<kj::AsyncIoStream> stream,
                  capnp::ReaderOptions options);

@@ -96,9 +96,14 @@ const std::vector<Field>& Fields() {
                   }),
       IntField("partners", "max_request_age_seconds", &Config::max_request_age_seconds, 1, 86400),
       IntField("partners", "handshake_timeout_seconds", &Config::handshake_timeout_seconds, 1, 300),
+      IntField("partners", "max_pending_handshakes", &Config::max_pending_handshakes, 1, 65536),
+      IntField("partners", "max_pending_handshakes_per_address",
+               &Config::max_pending_handshakes_per_address, 1, 65536),
+      IntField("partners", "max_connections", &Config::max_connections, 1, 65536),
       IntField("partners", "max_connections_per_partner", &Config::max_connections_per_partner, 1,
                1024),
       IntField("partners", "max_calls_in_flight", &Config::max_calls_in_flight, 1, 4096),
+      IntField("partners", "max_queued_calls", &Config::max_queued_calls, 1, 65536),
       IntField("partners", "max_message_kib", &Config::max_message_kib, 16, 1 << 20),
       IntField("partners", "ask_timeout_seconds", &Config::ask_timeout_seconds, 1, 3600),
       StringField("log", "level", &Config::log_level,
@@ -211,15 +216,27 @@ name = ")",
 # listen = "127.0.0.1:7443"
 # A signed request older (or further in the future) than this is refused as stale.
 # max_request_age_seconds = 300
-# A peer that has not completed the TLS handshake by then is disconnected.
-# handshake_timeout_seconds = 10
-# Limits that protect this daemon from a misbehaving partner; a partner that breaks one is
-# disconnected while others keep being served.
-# max_connections_per_partner = 4
-# max_calls_in_flight = 16
-# max_message_kib = 1024
 # How long this daemon waits for a partner it asks (cairnctl query --peer).
 # ask_timeout_seconds = 30
+#
+# Limits that keep the daemon serving while someone floods the port or a partner misbehaves
+# (docs/operator.md says what each protects against).
+# Anyone who can reach the port can start TLS handshakes and never finish them. A handshake
+# not finished in time is dropped; when too many are pending, the oldest one from the source
+# address holding the most is dropped, so a flood cannot keep real partners out.
+# handshake_timeout_seconds = 10
+# max_pending_handshakes = 256
+# max_pending_handshakes_per_address = 16
+# Live connections, all partners together and per partner; one past a limit is refused.
+# max_connections = 256
+# max_connections_per_partner = 4
+# Calls in progress per connection (queries and federated round steps together), and of all
+# partners together in the worker queues; a call past either is refused (RESOURCE_EXHAUSTED)
+# and the partner stays connected. cairnctl keeps room of its own in the queues.
+# max_calls_in_flight = 16
+# max_queued_calls = 256
+# The largest message a partner may send; a larger one disconnects it.
+# max_message_kib = 1024
 
 [log]
 # debug, info, warning or error.

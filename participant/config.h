@@ -33,11 +33,19 @@ struct Config {
   // [partners]
   std::string listen = "127.0.0.1:7443";  // "" disables the partner listener
   int64_t max_request_age_seconds = 300;  // freshness window for signed requests
+  int64_t ask_timeout_seconds = 30;       // when this daemon asks a partner
+  // Limits on what reaches the partner port; docs/operator.md says what each protects against.
+  // Against peers that connect and never finish the TLS handshake (anyone who can reach the
+  // port): each pending handshake holds a descriptor and TLS state until it ends.
   int64_t handshake_timeout_seconds = 10;
+  int64_t max_pending_handshakes = 256;             // all addresses; see partner_plane.h
+  int64_t max_pending_handshakes_per_address = 16;  // one source cannot take them all
+  // Against authenticated partners holding descriptors, memory and threads.
+  int64_t max_connections = 256;  // all partners together
   int64_t max_connections_per_partner = 4;
-  int64_t max_calls_in_flight = 16;  // per connection
+  int64_t max_calls_in_flight = 16;  // per connection, every capability together
+  int64_t max_queued_calls = 256;    // all partners' calls in the worker queues
   int64_t max_message_kib = 1024;    // largest message a partner may send
-  int64_t ask_timeout_seconds = 30;  // when this daemon asks a partner
 
   // [log]
   std::string log_level = "info";

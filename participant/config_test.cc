@@ -17,6 +17,10 @@ TEST(Config, DefaultTextParsesToDefaults) {
   EXPECT_EQ(c->admin_socket, "cairnd.sock");
   EXPECT_TRUE(c->sync);
   EXPECT_EQ(c->block_cache_mb, 64);
+  EXPECT_EQ(c->max_connections, 256);
+  EXPECT_EQ(c->max_pending_handshakes, 256);
+  EXPECT_EQ(c->max_pending_handshakes_per_address, 16);
+  EXPECT_EQ(c->max_queued_calls, 256);
 }
 
 TEST(Config, DefaultTextCanSetTheListenAddress) {
@@ -36,11 +40,16 @@ TEST(Config, ReadsSettings) {
 TEST(Config, PartnerSettings) {
   absl::StatusOr<Config> c = ParseConfig(
       "[participant]\nname = \"x\"\n[partners]\nlisten = \"0.0.0.0:9000\"\n"
-      "max_calls_in_flight = 3\n",
+      "max_calls_in_flight = 3\nmax_connections = 9\nmax_pending_handshakes = 8\n"
+      "max_pending_handshakes_per_address = 2\nmax_queued_calls = 7\n",
       "f");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen, "0.0.0.0:9000");
   EXPECT_EQ(c->max_calls_in_flight, 3);
+  EXPECT_EQ(c->max_connections, 9);
+  EXPECT_EQ(c->max_pending_handshakes, 8);
+  EXPECT_EQ(c->max_pending_handshakes_per_address, 2);
+  EXPECT_EQ(c->max_queued_calls, 7);
   EXPECT_THAT(ErrorOf("[participant]\nname = \"x\"\n[partners]\nlisten = \"nowhere\"\n").message(),
               HasSubstr("partners.listen: must be HOST:PORT"));
 }

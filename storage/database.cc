@@ -77,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const Options& options)
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
-  db_options.max_open_files = 1000;
+  db_options.max_open_files = options.max_open_files;
   db_options.keep_log_file_num = 3;
   db_options.max_log_file_size = 8 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;

@@ -51,6 +51,9 @@ class Database {
     int max_write_buffers = 2;             // memtables per family; also bounds the total of
                                            // all families to write_buffer_bytes * this
     bool sync = true;                      // fsync the WAL on every Write (durability)
+    // Table files RocksDB keeps open. The daemon sizes it from its open-file limit, leaving
+    // room for connections: a table the store cannot open is a failed read or compaction.
+    int max_open_files = 1000;
   };
 
   // Opens or creates the database. FailedPrecondition if another process (or another

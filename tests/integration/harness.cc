@@ -1,6 +1,7 @@
 #include "tests/integration/harness.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -171,6 +173,52 @@ int FreeLoopbackPort() {
   return port;
 }
 
+int64_t ResidentKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+namespace {
+
+// Calls `each` with every descriptor number `pid` holds; false if the process is gone.
+template <typename Each>
+bool ForEachDescriptor(pid_t pid, Each each) {
+  DIR* dir = opendir(absl::StrCat("/proc/", pid, "/fd").c_str());
+  if (dir == nullptr) return false;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') each(atoi(entry->d_name));
+  }
+  closedir(dir);
+  return true;
+}
+
+}  // namespace
+
+int OpenDescriptors(pid_t pid) {
+  int n = 0;
+  return ForEachDescriptor(pid, [&n](int) { ++n; }) ? n : -1;
+}
+
+int HighestDescriptor(pid_t pid) {
+  int highest = -1;
+  return ForEachDescriptor(pid, [&highest](int fd) { highest = std::max(highest, fd); }) ? highest
+                                                                                         : -1;
+}
+
+rlim_t RaiseOwnOpenFileLimit(rlim_t wanted) {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
+
 void WriteTextFile(const std::string& path, const std::string& contents) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << contents;
@@ -215,6 +263,7 @@ absl::Status DaemonProcess::Start(const std::vector<std::string>& env) {
     dup2(fd, STDERR_FILENO);
     dup2(fd, STDOUT_FILENO);
     for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    if (nofile_ && setrlimit(RLIMIT_NOFILE, &*nofile_) != 0) _exit(126);
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
@@ -247,6 +296,14 @@ int DaemonProcess::Stop() {
   }
   Kill();
   return -1;
+}
+
+bool DaemonProcess::Alive() {
+  if (pid_ <= 0) return false;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  pid_ = -1;
+  return false;
 }
 
 void DaemonProcess::Kill() {

@@ -6,9 +6,11 @@
 #ifndef CAIRN_TESTS_INTEGRATION_HARNESS_H_
 #define CAIRN_TESTS_INTEGRATION_HARNESS_H_
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,8 +51,13 @@ class DaemonProcess {
   // Starts cairnd and waits (up to 20 s) until its socket answers. `env` entries
   // ("NAME=value") are added to its environment (e.g. CAIRN_FAILPOINT=...).
   absl::Status Start(const std::vector<std::string>& env = {});
+  // The open-file limit (RLIMIT_NOFILE) cairnd starts with; by default it inherits this
+  // process's. Set before Start().
+  void SetOpenFileLimit(rlim_t soft, rlim_t hard) { nofile_ = {soft, hard}; }
   // SIGTERM and wait; returns the exit code (-1 if it died by a signal).
   int Stop();
+  // True while cairnd runs; once it has exited, reaps it and returns false.
+  bool Alive();
   // SIGKILL and reap.
   void Kill();
   bool running() const { return pid_ > 0; }
@@ -65,6 +72,7 @@ class DaemonProcess {
  private:
   std::string dir_;
   pid_t pid_ = -1;
+  std::optional<rlimit> nofile_;
 };
 
 // Creates and initialises a data dir named `name` for participant `participant`. The partner
@@ -90,6 +98,16 @@ nlohmann::json FindAudit(const std::vector<nlohmann::json>& entries, const std::
 // A loopback TCP port that was free a moment ago, for a daemon that must keep its address
 // across restarts.
 int FreeLoopbackPort();
+
+// What /proc tells of a running process: resident memory (VmRSS, KiB), how many descriptors
+// it holds and the highest one. -1 if the process is gone.
+int64_t ResidentKib(pid_t pid);
+int OpenDescriptors(pid_t pid);
+int HighestDescriptor(pid_t pid);
+
+// Raises this process's open-file soft limit to at least `wanted` (at most the hard limit);
+// returns the soft limit in force afterwards.
+rlim_t RaiseOwnOpenFileLimit(rlim_t wanted);
 
 // Writes `contents` to `path`.
 void WriteTextFile(const std::string& path, const std::string& contents);

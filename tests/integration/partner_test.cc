@@ -3,9 +3,14 @@
 // unknown, revoked (also while connected), wrongly pinned, expired and not-yet-valid peers;
 // replays on the same connection, a new one and after a restart; stale requests; tampered,
 // re-signed and mis-sealed results; and the limits that keep one peer from hurting others.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <kj/async-io.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -17,8 +22,10 @@
 #include "daemon/peer_client.h"
 #include "nlohmann/json.hpp"
 #include "participant/participant_identity.h"
+#include "protocol/federation.capnp.h"
 #include "protocol/rpc_status.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/raw_client.h"
 
 namespace cairn::testing {
 namespace {
@@ -195,57 +202,6 @@ TEST_F(PartnerTest, ExpiredAndNotYetValidCertificatesAreRefused) {
   }
 }
 
-// A hand-driven client holding the customer's key: what a hostile or buggy partner can send.
-class RawClient {
- public:
-  RawClient(const std::string& my_dir, const std::string& server_dir)
-      : io_(kj::setupAsyncIo()), me_(*LoadParticipantIdentity(DataDir(my_dir))) {
-    server_ = *LoadParticipantIdentity(DataDir(server_dir));
-    tls_ = std::shared_ptr<MutualTls>(*MutualTlsBuilder(me_.identity, me_.certificate_pem)
-                                           .AddTrustedPeer(server_->certificate_pem)
-                                           .SetTimer(io_.provider->getTimer())
-                                           .Build());
-  }
-  absl::StatusOr<kj::Own<PeerConnection>> Connect(const std::string& endpoint) {
-    kj::Own<PeerConnection> c;
-    KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                   c = PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint,
-                                            server_->certificate.fingerprint,
-                                            capnp::ReaderOptions())
-                           .wait(io_.waitScope);
-                 })) {
-      return ExceptionToStatus(*e);
-    }
-    return c;
-  }
-  SignedBytes Sign(Timestamp at = SystemClock().Now()) {
-    Query q;
-    q.metric = "co2e_scope1";
-    q.group_tags = {"product"};
-    return *SignQueryRequest(me_.identity, server_->certificate.public_key, q, at);
-  }
-  absl::StatusOr<std::string> Send(PeerConnection& c, const SignedBytes& request) {
-    std::string sealed;
-    KJ_IF_MAYBE (e,
-                 kj::runCatchingExceptions([&] { sealed = c.Send(request).wait(io_.waitScope); })) {
-      return ExceptionToStatus(*e);
-    }
-    return sealed;
-  }
-  void Pump(int ms) {
-    io_.provider->getTimer().afterDelay(ms * kj::MILLISECONDS).wait(io_.waitScope);
-  }
-  kj::AsyncIoContext& io() { return io_; }
-  const ParticipantIdentity& me() const { return me_; }
-  const ParticipantIdentity& server() const { return *server_; }
-
- private:
-  kj::AsyncIoContext io_;
-  ParticipantIdentity me_;
-  std::optional<ParticipantIdentity> server_;
-  std::shared_ptr<MutualTls> tls_;
-};
-
 TEST_F(PartnerTest, AReplayIsRefusedOnTheSameConnectionANewOneAndAfterARestart) {
   Start();
   Introduce();
@@ -358,7 +314,7 @@ TEST_F(PartnerTest, AnOversizedMessageDisconnectsOnlyThatPeer) {
   EXPECT_TRUE(client.Send(**next, client.Sign()).ok()) << "the daemon keeps serving";
 }
 
-TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
+TEST_F(PartnerTest, CallsPastTheInFlightLimitAreRefusedAndTheConnectionStays) {
   SetConfig(supplier_dir_, "max_calls_in_flight", "2");
   Start();
   Introduce();
@@ -366,19 +322,137 @@ TEST_F(PartnerTest, TooManyCallsInFlightDisconnect) {
   auto c = client.Connect(PartnerAddress(supplier_dir_));
   ASSERT_TRUE(c.ok());
   std::vector<kj::Promise<void>> calls;
-  int failed = 0;
+  int refused = 0;
   for (int i = 0; i < 20; ++i) {
     calls.push_back((*c)->Send(client.Sign())
-                        .then([](std::string) {}, [&failed](kj::Exception&&) { ++failed; }));
+                        .then([](std::string) {},
+                              [&refused](kj::Exception&& e) {
+                                absl::Status s = ExceptionToStatus(e);
+                                EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+                                EXPECT_THAT(
+                                    s.message(),
+                                    HasSubstr("too many calls in flight on this connection (2)"));
+                                ++refused;
+                              }));
   }
   for (auto& p : calls) p.wait(client.io().waitScope);
+  EXPECT_GT(refused, 0);
+  EXPECT_LT(refused, 20);
   client.Pump(200);
-  EXPECT_GT(failed, 0);
-  EXPECT_TRUE((*c)->broken());
-  EXPECT_THAT(supplier_->Log(), HasSubstr("calls in flight; disconnecting"));
-  auto again = client.Connect(PartnerAddress(supplier_dir_));
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(client.Send(**again, client.Sign()).ok());
+  EXPECT_FALSE((*c)->broken());
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok()) << "the same connection serves on";
+}
+
+// However often a partner asks for the Federation capability on one connection, the calls it
+// makes share the connection's places with its queries.
+TEST_F(PartnerTest, CallsInFlightAreCountedOverEveryCapabilityOfAConnection) {
+  SetConfig(supplier_dir_, "max_calls_in_flight", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(c.ok());
+  std::vector<kj::Promise<void>> calls;
+  int refused = 0, answered = 0;
+  for (int cap = 0; cap < 5; ++cap) {
+    proto::Federation::Client federation =
+        (*c)->session().federationRequest().send().getFederation();
+    for (int i = 0; i < 2; ++i) {
+      auto propose = federation.proposeRequest();
+      propose.setProposal(capnp::Data::Reader(reinterpret_cast<const kj::byte*>("junk"), 4));
+      calls.push_back(propose.send().then(
+          [&answered](auto) { ++answered; },
+          [&refused, &answered](kj::Exception&& e) {
+            absl::Status s = ExceptionToStatus(e);
+            // Within the limit, the junk is refused for what it is (and audited).
+            (s.code() == absl::StatusCode::kResourceExhausted ? refused : answered)++;
+          }));
+    }
+  }
+  for (auto& p : calls) p.wait(client.io().waitScope);
+  EXPECT_GT(refused, 0) << "each federation() capability had a counter of its own";
+  EXPECT_GT(answered, 0);
+  EXPECT_FALSE((*c)->broken());
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok());
+}
+
+TEST_F(PartnerTest, ConnectionsInAllAreBounded) {
+  SetConfig(supplier_dir_, "max_connections", "1");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto first = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(client.Send(**first, client.Sign()).ok());
+  auto second = client.Connect(PartnerAddress(supplier_dir_));
+  if (second.ok()) {
+    EXPECT_FALSE(client.Send(**second, client.Sign()).ok());
+  }
+  EXPECT_THAT(supplier_->Log(), HasSubstr("partner connections open in all"));
+  EXPECT_TRUE(client.Send(**first, client.Sign()).ok()) << "the open connection keeps working";
+}
+
+// A peer that opens connections and never speaks loses its oldest one to each new one past
+// the per-address limit, long before the handshake timeout; a real partner still gets in.
+TEST_F(PartnerTest, TheOldestPendingHandshakeIsDroppedToMakeRoom) {
+  SetConfig(supplier_dir_, "max_pending_handshakes_per_address", "2");
+  Start();
+  Introduce();
+  RawClient client(customer_dir_, supplier_dir_);
+  auto address = client.io()
+                     .provider->getNetwork()
+                     .parseAddress(PartnerAddress(supplier_dir_))
+                     .wait(client.io().waitScope);
+  auto oldest = address->connect().wait(client.io().waitScope);
+  client.Pump(100);
+  auto second = address->connect().wait(client.io().waitScope);
+  auto third = address->connect().wait(client.io().waitScope);
+  auto started = std::chrono::steady_clock::now();
+  char byte;
+  EXPECT_EQ(oldest->tryRead(&byte, 1, 1).wait(client.io().waitScope), 0u);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_THAT(supplier_->Log(), HasSubstr("too many pending TLS handshakes (2 from"));
+  auto c = client.Connect(PartnerAddress(supplier_dir_));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(client.Send(**c, client.Sign()).ok());
+}
+
+// A blocking TCP connection to `port` on loopback from the loopback address `source`.
+int ConnectFrom(const char* source, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)), 0);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  return fd;
+}
+
+// True if the server closed `fd` within `ms` milliseconds.
+bool ClosedWithin(int fd, int ms) {
+  pollfd p = {fd, POLLIN, 0};
+  char byte;
+  return poll(&p, 1, ms) == 1 && read(fd, &byte, 1) <= 0;
+}
+
+// When all places are taken, the handshake dropped is the oldest of the busiest source: a slow
+// handshake from an address of its own outlives a flood from another.
+TEST_F(PartnerTest, AFullHandshakeQueueDropsFromTheBusiestAddress) {
+  SetConfig(supplier_dir_, "max_pending_handshakes", "3");
+  Start();
+  std::string address = PartnerAddress(supplier_dir_);
+  int port = std::stoi(address.substr(address.rfind(':') + 1));
+  int slow = ConnectFrom("127.0.0.1", port);
+  std::vector<int> flood;
+  for (int i = 0; i < 4; ++i) flood.push_back(ConnectFrom("127.0.0.2", port));
+  EXPECT_TRUE(ClosedWithin(flood[0], 2000));
+  EXPECT_TRUE(ClosedWithin(flood[1], 2000));
+  EXPECT_FALSE(ClosedWithin(slow, 200)) << "the oldest of all, but alone from its address";
+  EXPECT_THAT(supplier_->Log(), HasSubstr("(3 in all, 127.0.0.2 holding the most)"));
+  for (int fd : flood) close(fd);
+  close(slow);
 }
 
 TEST_F(PartnerTest, ConnectionsPerPartnerAreBounded) {

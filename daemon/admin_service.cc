@@ -110,7 +110,7 @@ void AdminService::FillPartner(const Partner& p, proto::PartnerInfo::Builder out
   out.setCertificatePem(p.certificate_pem);
   absl::StatusOr<CertificateInfo> cert = ParseCertificate(p.certificate_pem);
   out.setNotAfter(cert.ok() ? cert->not_after : 0);
-  out.setConnections(plane_.ConnectionsOf(p.fingerprint));
+  out.setConnections(listener_.ConnectionsOf(p.fingerprint));
 }
 
 kj::Promise<void> AdminService::identity(IdentityContext call) {
@@ -119,7 +119,7 @@ kj::Promise<void> AdminService::identity(IdentityContext call) {
   out.setFingerprint(me_.certificate.fingerprint.ToString());
   out.setCertificatePem(me_.certificate_pem);
   out.setNotAfter(me_.certificate.not_after);
-  out.setListen(plane_.bound_address());
+  out.setListen(listener_.bound_address());
   return kj::READY_NOW;
 }
 
@@ -142,7 +142,7 @@ kj::Promise<void> AdminService::addPartner(AddPartnerContext call) {
       })
       .then([this, call](absl::StatusOr<std::vector<Partner>> added) mutable {
         ThrowIfError(added.status());
-        ThrowIfError(plane_.ReloadTrust());
+        ThrowIfError(trust_.Reload());
         FillPartner(added->front(), call.getResults().initPartner());
       });
 }
@@ -162,10 +162,11 @@ kj::Promise<void> AdminService::revokePartner(RevokePartnerContext call) {
         ThrowIfError(revoked.status());
         // Its live connections close first: whatever happens to the trust store next, the
         // revoked partner is heard no more.
-        uint32_t closed = plane_.Disconnect(revoked->fingerprint);
+        uint32_t closed = listener_.Disconnect(revoked->fingerprint);
+        dialer_.Forget(revoked->fingerprint);
         call.getResults().setClosedConnections(closed);
         CAIRN_LOG_INFO("revoked partner '", name, "'; closed ", closed, " live connections");
-        ThrowIfError(plane_.ReloadTrust());
+        ThrowIfError(trust_.Reload());
       });
 }
 
@@ -187,7 +188,7 @@ kj::Promise<void> AdminService::askPeer(AskPeerContext call) {
   }
   absl::StatusOr<Query> query = FromProto(call.getParams().getQuery());
   ThrowIfError(query.status());
-  return plane_.Ask(*partner, *std::move(query)).then([call](VerifiedAnswer answer) mutable {
+  return dialer_.Ask(*partner, *std::move(query)).then([call](VerifiedAnswer answer) mutable {
     auto out = call.getResults().initAnswer();
     std::string bytes = EncodeSignedResult(answer.signed_result);
     out.setSignedResult(
@@ -208,7 +209,6 @@ template <typename List>
 void SetTexts(List list, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i) list.set(i, values[i]);
 }
-
 
 }  // namespace
 

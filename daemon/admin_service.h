@@ -8,7 +8,9 @@
 #define CAIRN_DAEMON_ADMIN_SERVICE_H_
 
 #include "daemon/federation_service.h"
-#include "daemon/partner_plane.h"
+#include "daemon/partner_dialer.h"
+#include "daemon/partner_listener.h"
+#include "daemon/partner_trust.h"
 #include "daemon/release/audit_writer.h"
 #include "daemon/release/stewardship.h"
 #include "daemon/service_context.h"
@@ -21,12 +23,14 @@ namespace cairn {
 class AdminService final : public proto::Admin::Server {
  public:
   AdminService(const ServiceContext& context, const ParticipantIdentity& me, PartnerStore& partners,
-               PartnerPlane& plane, Stewardship& stewardship, AuditWriter& audit,
-               FederationService& federation)
+               PartnerTrust& trust, PartnerListener& listener, PartnerDialer& dialer,
+               Stewardship& stewardship, AuditWriter& audit, FederationService& federation)
       : context_(context),
         me_(me),
         partners_(partners),
-        plane_(plane),
+        trust_(trust),
+        listener_(listener),
+        dialer_(dialer),
         stewardship_(stewardship),
         audit_(audit),
         federation_(federation) {}
@@ -64,7 +68,9 @@ class AdminService final : public proto::Admin::Server {
   const ServiceContext& context_;
   const ParticipantIdentity& me_;
   PartnerStore& partners_;
-  PartnerPlane& plane_;
+  PartnerTrust& trust_;
+  PartnerListener& listener_;
+  PartnerDialer& dialer_;
   Stewardship& stewardship_;
   AuditWriter& audit_;
   FederationService& federation_;

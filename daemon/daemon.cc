@@ -14,8 +14,10 @@
 #include "daemon/admin_service.h"
 #include "daemon/federation_service.h"
 #include "daemon/open_files.h"
-#include "daemon/partner_plane.h"
+#include "daemon/partner_dialer.h"
+#include "daemon/partner_listener.h"
 #include "daemon/partner_service.h"
+#include "daemon/partner_trust.h"
 
 namespace cairn {
 namespace {
@@ -170,26 +172,32 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   umask(old_umask);
   chmod(socket_path.c_str(), 0600);
 
+  // The doors, each over the release path, wired in the order they depend on one another:
+  // whom partner connections trust; this daemon asking partners; the partner door; federated
+  // rounds (which ask through the dialer); partners reaching us (whose sessions hand out the
+  // federation's member endpoints, so they go first on the way down); the admin socket.
+  PartnerTrust trust(context_, io.provider->getTimer(), *partners_, *identity_);
+  CAIRN_RETURN_IF_ERROR(trust.Reload());
+  PartnerDialer dialer(context_, io, trust);
   PartnerService partner_service(context_, *identity_, *nonces_, *pipeline_);
-  // Before the plane, so that the plane's sessions (and their federation endpoints) go first.
-  FederationService federation(context_, io, *identity_, *partners_, *release_.gate, *pipeline_,
-                               *release_.audit, *release_.stewardship, *consortia_);
-  PartnerPlane plane(context_, io, *partners_, partner_service, *identity_);
-  federation.SetPlane(&plane);
-  plane.SetFederationEndpoints([&federation](const Partner& partner, const PublicKey& peer) {
-    return federation.Endpoint(partner, peer);
-  });
+  FederationService federation(context_, io, *identity_, *partners_, trust, dialer, *release_.gate,
+                               *pipeline_, *release_.audit, *release_.stewardship, *consortia_);
+  PartnerListener listener(context_, io, *partners_, trust, partner_service,
+                           [&federation](const Partner& partner, const PublicKey& peer) {
+                             return federation.Endpoint(partner, peer);
+                           });
   federation.Load();
-  CAIRN_RETURN_IF_ERROR(plane.ReloadTrust());
-  CAIRN_RETURN_IF_ERROR(plane.Listen(config_.listen));
-  AdminListener admin(kj::mv(receiver), io.provider->getTimer(),
-                      kj::heap<AdminService>(context_, *identity_, *partners_, plane,
-                                             *release_.stewardship, *release_.audit, federation));
+  CAIRN_RETURN_IF_ERROR(listener.Listen(config_.listen));
+  AdminListener admin(
+      kj::mv(receiver), io.provider->getTimer(),
+      kj::heap<AdminService>(context_, *identity_, *partners_, trust, listener, dialer,
+                             *release_.stewardship, *release_.audit, federation));
   CAIRN_LOG_INFO("cairnd ", kCairnVersion, " serving '", config_.name, "' (",
                  identity_->certificate.fingerprint.ToString(), ") from ", dir_.root());
   CAIRN_LOG_INFO("admin socket ", socket_path, "; partners ",
-                 plane.bound_address().empty() ? std::string("off")
-                                               : "on " + plane.bound_address() + " (mutual TLS)",
+                 listener.bound_address().empty()
+                     ? std::string("off")
+                     : "on " + listener.bound_address() + " (mutual TLS)",
                  ", ", partners_->Active().size(), " active");
   // Every minute: forget nonces too old to matter, and sign a checkpoint of the audit chain
   // if it grew.
@@ -217,7 +225,7 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   auto stopped = stop.then([] { CAIRN_LOG_INFO("stop requested, shutting down"); });
   absl::Status result = absl::OkStatus();
   auto serving = admin.Run()
-                     .exclusiveJoin(plane.Serve())
+                     .exclusiveJoin(listener.Serve())
                      .then([] {},
                            [&result](kj::Exception&& e) {
                              result = absl::InternalError(

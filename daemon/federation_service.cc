@@ -163,7 +163,7 @@ class FederationService::MemberEndpoint final : public proto::Federation::Server
  private:
   kj::Promise<std::string> Serve(FederationCall call, std::string request) {
     // A member takes part in few rounds at once (federation/member.h); more calls in flight
-    // than the partner plane allows per connection are refused, without disconnecting.
+    // than the partner listener allows per connection are refused, without disconnecting.
     if (in_flight_ >= service_.context_.config->max_calls_in_flight) {
       ThrowIfError(absl::ResourceExhaustedError("too many federation calls in flight"));
     }
@@ -209,9 +209,9 @@ class FederationService::Transport final : public FederationTransport {
 
 FederationService::FederationService(const ServiceContext& context, kj::AsyncIoContext& io,
                                      const ParticipantIdentity& me, PartnerStore& partners,
-                                     ReleaseGate& gate, ReleasePipeline& pipeline,
-                                     AuditWriter& audit, Stewardship& stewardship,
-                                     ConsortiumStore& store)
+                                     PartnerTrust& trust, PartnerDialer& dialer, ReleaseGate& gate,
+                                     ReleasePipeline& pipeline, AuditWriter& audit,
+                                     Stewardship& stewardship, ConsortiumStore& store)
     : context_(context),
       io_(io),
       me_(me),
@@ -221,6 +221,8 @@ FederationService::FederationService(const ServiceContext& context, kj::AsyncIoC
       audit_(audit),
       stewardship_(stewardship),
       store_(store),
+      trust_(trust),
+      dialer_(dialer),
       loop_(kj::getCurrentThreadExecutor()),
       requester_(std::make_unique<WorkerThread>()) {}
 
@@ -434,7 +436,7 @@ kj::Promise<std::vector<absl::StatusOr<std::string>>> FederationService::Broadca
     std::shared_ptr<const Consortium> consortium, FederationCall call,
     std::vector<PublicKey> members, std::string request) {
   using Reply = absl::StatusOr<std::string>;
-  if (stopping_ || plane_ == nullptr) {
+  if (stopping_) {
     return std::vector<Reply>(members.size(), absl::UnavailableError("this daemon is stopping"));
   }
   kj::Vector<kj::Promise<Reply>> calls;
@@ -458,7 +460,7 @@ kj::Promise<std::vector<absl::StatusOr<std::string>>> FederationService::Broadca
         continue;
       }
       partner->endpoint = on_roster->endpoint;  // where the consortium agreed to reach it
-      reply = kj::evalNow([&] { return plane_->CallFederation(*partner, call, request); });
+      reply = kj::evalNow([&] { return dialer_.CallFederation(*partner, call, request); });
     }
     calls.add(reply.then([](std::string r) { return Reply(std::move(r)); },
                          [name](kj::Exception&& e) {
@@ -605,7 +607,7 @@ kj::Promise<ConsortiumAdded> FederationService::AddConsortium(std::string text,
         ThrowIfError(memory.status());
         ConsortiumAdded added;
         for (const Partner& p : to_register) added.registered.push_back(p.name);
-        if (!to_register.empty() && plane_ != nullptr) ThrowIfError(plane_->ReloadTrust());
+        if (!to_register.empty()) ThrowIfError(trust_.Reload());
         std::string dir = context_.data_dir->root() + "/consortia";
         mkdir(dir.c_str(), 0700);
         std::string copy = absl::StrCat(dir, "/", stored.consortium, ".toml");

@@ -10,7 +10,7 @@
 //
 // Member side. Per consortium, one FederationMember (federation/member.h) answers rounds under
 // this daemon's policy (DaemonRoundSteward). A partner reaches it through the Federation
-// capability of its authenticated session (PartnerPlane): a round's proposal, announcement
+// capability of its authenticated session (PartnerListener): a round's proposal, announcement
 // and values request must come over a connection whose peer is the round's requester. Member
 // work (message checks, local aggregate queries, masks, signatures) runs on reader threads;
 // the steward's decisions and writes run on the writer thread. A refusal or failure is audited
@@ -18,7 +18,7 @@
 //
 // Requester side. Federate() runs RunFederatedRoundWithRetry (federation/requester.h) on a
 // thread of its own, one round at a time. Its transport sends each step to every member at
-// once: remote members through the partner plane's outbound mutual-TLS connections (bounded by
+// once: remote members through the dialer's outbound mutual-TLS connections (bounded by
 // partners.ask_timeout_seconds per call), this daemon's own member through the same path as a
 // partner's call. A round is audited ("federated-request") before its result is returned.
 //
@@ -38,7 +38,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "daemon/partner_plane.h"
+#include "daemon/partner_dialer.h"
+#include "daemon/partner_trust.h"
 #include "daemon/release/audit_writer.h"
 #include "daemon/release/release_gate.h"
 #include "daemon/release/release_pipeline.h"
@@ -96,16 +97,14 @@ struct FederateOutcome {
 class FederationService {
  public:
   FederationService(const ServiceContext& context, kj::AsyncIoContext& io,
-                    const ParticipantIdentity& me, PartnerStore& partners, ReleaseGate& gate,
-                    ReleasePipeline& pipeline, AuditWriter& audit, Stewardship& stewardship,
-                    ConsortiumStore& store);
+                    const ParticipantIdentity& me, PartnerStore& partners, PartnerTrust& trust,
+                    PartnerDialer& dialer, ReleaseGate& gate, ReleasePipeline& pipeline,
+                    AuditWriter& audit, Stewardship& stewardship, ConsortiumStore& store);
   ~FederationService();
 
   // Loads the stored rosters and cohort memories. A consortium whose stored state cannot be
   // read is left out (its rounds are refused) and logged; the rest are served.
   void Load();
-  // The plane reaching other members; set before rounds are run.
-  void SetPlane(PartnerPlane* plane) { plane_ = plane; }
 
   // The Federation capability for a connection authenticated as `partner` with key `peer`.
   proto::Federation::Client Endpoint(const Partner& partner, const PublicKey& peer);
@@ -155,7 +154,8 @@ class FederationService {
   AuditWriter& audit_;
   Stewardship& stewardship_;
   ConsortiumStore& store_;
-  PartnerPlane* plane_ = nullptr;
+  PartnerTrust& trust_;
+  PartnerDialer& dialer_;
   const kj::Executor& loop_;  // this (event loop) thread's, for the requester's transport
   std::unique_ptr<WorkerThread> requester_;
   std::map<std::string, std::shared_ptr<Consortium>> consortia_;  // by name

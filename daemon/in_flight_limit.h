@@ -1,6 +1,6 @@
 // InFlightLimit: how many calls are in progress, against a ceiling, and the tickets that hold
 // the places. Each partner connection has one for every capability it hands out, and the
-// partner plane has one for all partners together (their share of the worker queues).
+// partner listener has one for all partners together (their share of the worker queues).
 //
 // A Ticket holds one place until it is destroyed; it may outlive the limit it came from (a
 // call's promise can be destroyed after its connection). Single-threaded: the daemon's event

@@ -12,7 +12,7 @@
 // than it is done — a flood of partner queries: a call past it is refused at once with
 // RESOURCE_EXHAUSTED, it never waits, so the event loop is never blocked. A call that was
 // accepted is always run. Who may fill how much of a queue is the callers' business: the
-// partner plane admits partners' calls into a share of it (partners.max_queued_calls), so that
+// partner listener admits partners' calls into a share of it (partners.max_queued_calls), so that
 // the rest stays for cairnctl and for the next steps of work already admitted.
 #ifndef CAIRN_DAEMON_WORKER_THREAD_H_
 #define CAIRN_DAEMON_WORKER_THREAD_H_

@@ -38,7 +38,7 @@ struct Config {
   // Against peers that connect and never finish the TLS handshake (anyone who can reach the
   // port): each pending handshake holds a descriptor and TLS state until it ends.
   int64_t handshake_timeout_seconds = 10;
-  int64_t max_pending_handshakes = 256;             // all addresses; see partner_plane.h
+  int64_t max_pending_handshakes = 256;             // all addresses; see partner_listener.h
   int64_t max_pending_handshakes_per_address = 16;  // one source cannot take them all
   // Against authenticated partners holding descriptors, memory and threads.
   int64_t max_connections = 256;  // all partners together

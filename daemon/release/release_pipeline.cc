@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "daemon/failpoint.h"
+#include "protocol/rpc_status.h"
 
 namespace cairn {
 namespace {
@@ -22,10 +23,9 @@ constexpr size_t kStepCount = sizeof(kSteps) / sizeof(kSteps[0]);
 // Tests: every step that may move to a reader does, as under load.
 bool AlwaysPipelined() { return FailpointActive("pipeline-always"); }
 
-absl::Status Interrupted(const kj::Exception& e) {
-  return absl::UnavailableError(
-      absl::StrCat("this daemon is stopping (", e.getDescription().cStr(), ")"));
-}
+// A step that could not be handed to its thread: the worker's queue was full
+// (RESOURCE_EXHAUSTED) or the daemon is stopping.
+absl::Status Interrupted(const kj::Exception& e) { return ExceptionToStatus(e); }
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "daemon/partner_plane.h"
+#include "daemon/partner_listener.h"
 
 #include <optional>
 
@@ -9,7 +9,7 @@
 namespace cairn {
 
 // One authenticated inbound connection and the RPC system serving its session.
-struct PartnerPlane::Connection {
+struct PartnerListener::Connection {
   uint64_t id;
   std::string fingerprint;
   std::string partner;
@@ -27,11 +27,11 @@ struct PartnerPlane::Connection {
 // A capability a connection hands out besides its session: every call on it is admitted like
 // the session's own calls, then passed on to the capability that serves it. It forwards any
 // method of any interface, so a method added to the schema is counted without a change here.
-class PartnerPlane::AdmittedCapability final : public capnp::Capability::Server {
+class PartnerListener::AdmittedCapability final : public capnp::Capability::Server {
  public:
-  AdmittedCapability(PartnerPlane& plane, std::shared_ptr<InFlightLimit> calls, std::string partner,
-                     capnp::Capability::Client inner)
-      : plane_(plane),
+  AdmittedCapability(PartnerListener& listener, std::shared_ptr<InFlightLimit> calls,
+                     std::string partner, capnp::Capability::Client inner)
+      : listener_(listener),
         calls_(std::move(calls)),
         partner_(std::move(partner)),
         inner_(kj::mv(inner)) {}
@@ -39,7 +39,7 @@ class PartnerPlane::AdmittedCapability final : public capnp::Capability::Server 
   DispatchCallResult dispatchCall(
       uint64_t interface_id, uint16_t method_id,
       capnp::CallContext<capnp::AnyPointer, capnp::AnyPointer> context) override {
-    CallTickets tickets = plane_.AdmitCall(*calls_, partner_);
+    CallTickets tickets = listener_.AdmitCall(*calls_, partner_);
     capnp::AnyPointer::Reader params = context.getParams();
     auto request = inner_.typelessRequest(interface_id, method_id, params.targetSize());
     request.set(params);
@@ -53,7 +53,7 @@ class PartnerPlane::AdmittedCapability final : public capnp::Capability::Server 
   }
 
  private:
-  PartnerPlane& plane_;
+  PartnerListener& listener_;
   std::shared_ptr<InFlightLimit> calls_;
   std::string partner_;
   capnp::Capability::Client inner_;
@@ -61,21 +61,21 @@ class PartnerPlane::AdmittedCapability final : public capnp::Capability::Server 
 
 // The capability a partner holds: every call acts as the partner the handshake authenticated,
 // and takes one of the connection's places for calls in flight.
-class PartnerPlane::Session final : public proto::PartnerSession::Server {
+class PartnerListener::Session final : public proto::PartnerSession::Server {
  public:
-  Session(PartnerPlane& plane, Partner partner, PublicKey peer,
+  Session(PartnerListener& listener, Partner partner, PublicKey peer,
           std::shared_ptr<InFlightLimit> calls)
-      : plane_(plane), partner_(std::move(partner)), peer_(peer), calls_(std::move(calls)) {}
+      : listener_(listener), partner_(std::move(partner)), peer_(peer), calls_(std::move(calls)) {}
 
   kj::Promise<void> query(QueryContext call) override {
-    CallTickets tickets = plane_.AdmitCall(*calls_, partner_.name);
+    CallTickets tickets = listener_.AdmitCall(*calls_, partner_.name);
     auto r = call.getParams().getRequest();
     SignedBytes request{
         std::string(reinterpret_cast<const char*>(r.getRequest().begin()), r.getRequest().size()),
         std::string(reinterpret_cast<const char*>(r.getSignature().begin()),
                     r.getSignature().size())};
     call.releaseParams();
-    return plane_.service_.Answer(partner_, peer_, std::move(request))
+    return listener_.queries_.Answer(partner_, peer_, std::move(request))
         .then([call](std::string sealed) mutable {
           call.getResults().setSealed(
               capnp::Data::Reader(reinterpret_cast<const kj::byte*>(sealed.data()), sealed.size()));
@@ -86,12 +86,12 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
   // The connection's one Federation capability, however often the partner asks: its calls take
   // this connection's places like queries do, and asking again holds no new object.
   kj::Promise<void> federation(FederationContext call) override {
-    if (!plane_.federation_endpoints_) {
+    if (!listener_.federation_) {
       ThrowIfError(absl::UnimplementedError("this daemon takes part in no federated rounds"));
     }
     if (!federation_) {
       capnp::Capability::Client admitted = kj::heap<AdmittedCapability>(
-          plane_, calls_, partner_.name, plane_.federation_endpoints_(partner_, peer_));
+          listener_, calls_, partner_.name, listener_.federation_(partner_, peer_));
       federation_ = admitted.castAs<proto::Federation>();
     }
     call.getResults().setFederation(*federation_);
@@ -99,54 +99,32 @@ class PartnerPlane::Session final : public proto::PartnerSession::Server {
   }
 
  private:
-  PartnerPlane& plane_;
+  PartnerListener& listener_;
   Partner partner_;
   PublicKey peer_;
   std::shared_ptr<InFlightLimit> calls_;  // the connection's; shared with its capabilities
   std::optional<proto::Federation::Client> federation_;
 };
 
-void PartnerPlane::ErrorHandler::taskFailed(kj::Exception&& exception) {
+void PartnerListener::ErrorHandler::taskFailed(kj::Exception&& exception) {
   CAIRN_LOG_DEBUG("partner connection task failed: ", exception.getDescription().cStr());
 }
 
-PartnerPlane::PartnerPlane(const ServiceContext& context, kj::AsyncIoContext& io,
-                           PartnerStore& partners, PartnerService& service,
-                           const ParticipantIdentity& me)
+PartnerListener::PartnerListener(const ServiceContext& context, kj::AsyncIoContext& io,
+                                 const PartnerStore& partners, const PartnerTrust& trust,
+                                 PartnerService& queries, FederationEndpoints federation)
     : context_(context),
       io_(io),
       partners_(partners),
-      service_(service),
-      me_(me),
+      trust_(trust),
+      queries_(queries),
+      federation_(std::move(federation)),
       partner_calls_(context.config->max_queued_calls),
       tasks_(error_handler_) {}
 
-PartnerPlane::~PartnerPlane() {
-  outbound_.clear();
-  connections_.clear();
-}
+PartnerListener::~PartnerListener() { connections_.clear(); }
 
-capnp::ReaderOptions PartnerPlane::reader_options() const {
-  capnp::ReaderOptions options;
-  // The traversal limit also caps the size of a message read from the peer.
-  options.traversalLimitInWords =
-      static_cast<uint64_t>(context_.config->max_message_kib) * 1024 / sizeof(capnp::word);
-  options.nestingLimit = 32;
-  return options;
-}
-
-absl::Status PartnerPlane::ReloadTrust() {
-  MutualTlsBuilder builder(me_.identity, me_.certificate_pem);
-  builder.SetTimer(io_.provider->getTimer())
-      .SetHandshakeTimeout(context_.config->handshake_timeout_seconds * kj::SECONDS);
-  for (const Partner& p : partners_.Active()) builder.AddTrustedPeer(p.certificate_pem);
-  absl::StatusOr<std::unique_ptr<MutualTls>> tls = builder.Build();
-  if (!tls.ok()) return tls.status();
-  tls_ = std::shared_ptr<MutualTls>(std::move(*tls));
-  return absl::OkStatus();
-}
-
-absl::Status PartnerPlane::Listen(const std::string& address) {
+absl::Status PartnerListener::Listen(const std::string& address) {
   if (address.empty()) return absl::OkStatus();
   KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
                  auto addr = io_.provider->getNetwork().parseAddress(address).wait(io_.waitScope);
@@ -160,7 +138,7 @@ absl::Status PartnerPlane::Listen(const std::string& address) {
   return absl::OkStatus();
 }
 
-kj::Promise<void> PartnerPlane::Serve() {
+kj::Promise<void> PartnerListener::Serve() {
   if (listener_.get() == nullptr) return kj::NEVER_DONE;
   CAIRN_LOG_DEBUG("accepting partner connections");
   acceptor_ = kj::heap<Acceptor>(*listener_, io_.provider->getTimer(), "partner connections",
@@ -168,8 +146,8 @@ kj::Promise<void> PartnerPlane::Serve() {
   return acceptor_->Run();
 }
 
-PartnerPlane::CallTickets PartnerPlane::AdmitCall(InFlightLimit& connection,
-                                                  const std::string& partner) {
+PartnerListener::CallTickets PartnerListener::AdmitCall(InFlightLimit& connection,
+                                                        const std::string& partner) {
   std::optional<InFlightLimit::Ticket> mine = connection.TryAdmit();
   std::optional<InFlightLimit::Ticket> all = mine ? partner_calls_.TryAdmit() : std::nullopt;
   if (mine && all) return CallTickets{*std::move(mine), *std::move(all)};
@@ -198,7 +176,7 @@ std::string SourceAddress(kj::PeerIdentity& peer) {
 
 }  // namespace
 
-void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
+void PartnerListener::Handshake(kj::AuthenticatedStream stream) {
   std::string address = SourceAddress(*stream.peerIdentity);
   auto from_address = pending_per_address_.find(address);
   if (from_address != pending_per_address_.end() &&
@@ -215,7 +193,7 @@ void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
   }
   uint64_t id = next_id_++;
   auto canceler = kj::heap<kj::Canceler>();
-  std::shared_ptr<MutualTls> tls = tls_;
+  std::shared_ptr<MutualTls> tls = trust_.current();
   kj::Promise<kj::AuthenticatedStream> handshake = canceler->wrap(tls->WrapServer(kj::mv(stream)));
   pending_.emplace(id, PendingHandshake{address, kj::mv(canceler)});
   ++pending_per_address_[address];
@@ -234,7 +212,7 @@ void PartnerPlane::Handshake(kj::AuthenticatedStream stream) {
       }));
 }
 
-std::string PartnerPlane::BusiestAddress() const {
+std::string PartnerListener::BusiestAddress() const {
   auto busiest = pending_per_address_.begin();
   for (auto it = pending_per_address_.begin(); it != pending_per_address_.end(); ++it) {
     if (it->second > busiest->second) busiest = it;
@@ -242,7 +220,7 @@ std::string PartnerPlane::BusiestAddress() const {
   return busiest == pending_per_address_.end() ? "" : busiest->first;
 }
 
-void PartnerPlane::DropOldestHandshake(const std::string& address, const std::string& limit) {
+void PartnerListener::DropOldestHandshake(const std::string& address, const std::string& limit) {
   auto oldest = pending_.begin();
   while (oldest != pending_.end() && oldest->second.address != address) ++oldest;
   if (oldest == pending_.end()) return;
@@ -255,7 +233,7 @@ void PartnerPlane::DropOldestHandshake(const std::string& address, const std::st
   canceler->cancel("dropped: too many pending TLS handshakes");  // closes its connection
 }
 
-void PartnerPlane::EndHandshake(uint64_t id) {
+void PartnerListener::EndHandshake(uint64_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;  // dropped already
   auto from = pending_per_address_.find(it->second.address);
@@ -265,7 +243,7 @@ void PartnerPlane::EndHandshake(uint64_t id) {
   pending_.erase(it);
 }
 
-void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualTls> tls) {
+void PartnerListener::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualTls> tls) {
   absl::StatusOr<Fingerprint> fingerprint = PeerFingerprint(*stream.peerIdentity);
   if (!fingerprint.ok()) {
     CAIRN_LOG_WARNING("refused a partner connection: ", fingerprint.status().message());
@@ -308,7 +286,7 @@ void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualT
   connection->tls = std::move(tls);
   connection->stream = kj::mv(stream.stream);
   connection->network = kj::heap<capnp::TwoPartyVatNetwork>(
-      *connection->stream, capnp::rpc::twoparty::Side::SERVER, reader_options());
+      *connection->stream, capnp::rpc::twoparty::Side::SERVER, trust_.reader_options());
   capnp::Capability::Client session =
       kj::heap<Session>(*this, *partner, cert->public_key,
                         std::make_shared<InFlightLimit>(context_.config->max_calls_in_flight));
@@ -324,7 +302,7 @@ void PartnerPlane::Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualT
   connections_[id] = std::move(connection);
 }
 
-void PartnerPlane::Drop(uint64_t id) {
+void PartnerListener::Drop(uint64_t id) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   CAIRN_LOG_DEBUG("partner '", it->second->partner, "' disconnected");
@@ -333,108 +311,19 @@ void PartnerPlane::Drop(uint64_t id) {
   connections_.erase(it);
 }
 
-uint32_t PartnerPlane::Disconnect(const std::string& fingerprint) {
+uint32_t PartnerListener::Disconnect(const std::string& fingerprint) {
   std::vector<uint64_t> ids;
   for (const auto& [id, c] : connections_) {
     if (c->fingerprint == fingerprint) ids.push_back(id);
   }
   for (uint64_t id : ids) Drop(id);
-  outbound_.erase(fingerprint);
   return static_cast<uint32_t>(ids.size());
 }
 
-uint32_t PartnerPlane::ConnectionsOf(const std::string& fingerprint) const {
+uint32_t PartnerListener::ConnectionsOf(const std::string& fingerprint) const {
   uint32_t n = 0;
   for (const auto& [id, c] : connections_) n += c->fingerprint == fingerprint;
   return n;
-}
-
-kj::Promise<PeerConnection*> PartnerPlane::Outbound(const Partner& partner) {
-  auto it = outbound_.find(partner.fingerprint);
-  if (it != outbound_.end() && !it->second->broken()) {
-    return kj::Promise<PeerConnection*>(it->second.get());
-  }
-  if (partner.endpoint.empty()) {
-    ThrowIfError(absl::FailedPreconditionError(absl::StrCat(
-        "partner '", partner.name, "' has no endpoint; register it with --endpoint HOST:PORT")));
-  }
-  absl::StatusOr<Fingerprint> fp = Fingerprint::Parse(partner.fingerprint);
-  ThrowIfError(fp.status());
-  std::string key = partner.fingerprint;
-  std::string name = partner.name;
-  std::string endpoint = partner.endpoint;
-  return PeerConnection::Open(io_.provider->getNetwork(), tls_, endpoint, *fp, reader_options())
-      .then(
-          [this, key](kj::Own<PeerConnection> connection) {
-            PeerConnection* raw = connection.get();
-            outbound_[key] = kj::mv(connection);
-            return raw;
-          },
-          [name, endpoint](kj::Exception&& e) -> PeerConnection* {
-            ThrowIfError(
-                absl::UnavailableError(absl::StrCat("cannot reach partner '", name, "' at ",
-                                                    endpoint, ": ", e.getDescription().cStr())));
-            return nullptr;
-          });
-}
-
-kj::Promise<std::string> PartnerPlane::CallFederation(const Partner& partner, FederationCall call,
-                                                      std::string request) {
-  std::string name = partner.name;
-  auto reply =
-      Outbound(partner).then([call, request = std::move(request)](PeerConnection* connection) {
-        return connection->CallFederation(call, request);
-      });
-  return io_.provider->getTimer()
-      .timeoutAfter(context_.config->ask_timeout_seconds * kj::SECONDS, kj::mv(reply))
-      .catch_([name, call](kj::Exception&& e) -> std::string {
-        if (e.getType() == kj::Exception::Type::OVERLOADED &&
-            kj::StringPtr(e.getDescription()).startsWith("operation timed out")) {
-          ThrowIfError(absl::DeadlineExceededError(absl::StrCat(
-              "partner '", name, "' did not answer ", FederationCallName(call), " in time")));
-        }
-        kj::throwFatalException(kj::mv(e));
-      });
-}
-
-kj::Promise<VerifiedAnswer> PartnerPlane::Ask(const Partner& partner, Query query) {
-  absl::StatusOr<CertificateInfo> cert = ParseCertificate(partner.certificate_pem);
-  ThrowIfError(cert.status());
-  PublicKey key = cert->public_key;
-  absl::StatusOr<SignedBytes> request = SignQueryRequest(me_.identity, key, query, context_.clock->Now());
-  ThrowIfError(request.status());
-  const ParticipantIdentity* me = &me_;
-  const ServiceContext* context = &context_;
-  auto answer =
-      Outbound(partner)
-          .then([request = *request, name = partner.name](PeerConnection* connection) {
-            return connection->Send(request).catch_([name](kj::Exception&& e) -> std::string {
-              absl::Status s = ExceptionToStatus(e);
-              ThrowIfError(absl::Status(
-                  s.code(), absl::StrCat("partner '", name, "' refused: ", s.message())));
-              return "";
-            });
-          })
-          .then([context, me, key, request = *request](std::string sealed) {
-            return context->readers->Run([me, key, request, sealed = std::move(sealed)] {
-              return OpenAnswer(me->identity, key, request, sealed);
-            });
-          })
-          .then([](absl::StatusOr<VerifiedAnswer> verified) {
-            ThrowIfError(verified.status());
-            return *std::move(verified);
-          });
-  std::string name = partner.name;
-  return io_.provider->getTimer()
-      .timeoutAfter(context_.config->ask_timeout_seconds * kj::SECONDS, kj::mv(answer))
-      .catch_([name](kj::Exception&& e) -> VerifiedAnswer {
-        if (e.getType() == kj::Exception::Type::OVERLOADED &&
-            kj::StringPtr(e.getDescription()).startsWith("operation timed out")) {
-          ThrowIfError(absl::DeadlineExceededError(
-              absl::StrCat("partner '", name, "' did not answer in time")));
-        }
-        kj::throwFatalException(kj::mv(e));
-      });
 }
 
 }  // namespace cairn

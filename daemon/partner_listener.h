@@ -1,9 +1,10 @@
-// PartnerPlane: the daemon's network face towards partners — the mutual-TLS listener, the live
-// connections (each bound to one authenticated partner), and the outbound connections this
-// daemon uses to ask partners.
+// PartnerListener: partners reaching this daemon — the mutual-TLS listener and the live
+// connections, each bound to the one partner its handshake authenticated. A connection hands
+// its partner a session (queries, through the partner door, partner_service.h) and a Federation
+// capability (rounds, through the member endpoint it was built with). This daemon asking its
+// partners is the dialer's (partner_dialer.h); whom both trust is PartnerTrust's.
 //
-// Trust is the set of active partners in PartnerStore: ReloadTrust() rebuilds the TLS context
-// after a change, and Disconnect() closes a revoked partner's live connections at once.
+// Disconnect() closes a revoked partner's live connections at once.
 //
 // Limits (config [partners]; docs/operator.md). The port is open to anyone who can reach it,
 // so what an unauthenticated peer can hold is bounded first, then what a partner can:
@@ -23,8 +24,8 @@
 // A failed accept (out of descriptors) is retried after a pause (daemon/acceptor.h), and
 // repeated events (failed handshakes, refusals) are logged at most once per 10 s with a count.
 // Everything runs on the daemon's event loop thread.
-#ifndef CAIRN_DAEMON_PARTNER_PLANE_H_
-#define CAIRN_DAEMON_PARTNER_PLANE_H_
+#ifndef CAIRN_DAEMON_PARTNER_LISTENER_H_
+#define CAIRN_DAEMON_PARTNER_LISTENER_H_
 
 #include <capnp/rpc-twoparty.h>
 #include <kj/async-io.h>
@@ -39,24 +40,28 @@
 #include "daemon/acceptor.h"
 #include "daemon/in_flight_limit.h"
 #include "daemon/log_throttle.h"
-#include "participant/participant_identity.h"
 #include "daemon/partner_service.h"
-#include "daemon/peer_client.h"
+#include "daemon/partner_trust.h"
 #include "daemon/service_context.h"
-#include "federation/transport.h"
+#include "participant/participant_identity.h"
 #include "protocol/federation.capnp.h"
+#include "protocol/partner.capnp.h"
 #include "storage/partner_store.h"
 
 namespace cairn {
 
-class PartnerPlane {
+class PartnerListener {
  public:
-  PartnerPlane(const ServiceContext& context, kj::AsyncIoContext& io, PartnerStore& partners,
-               PartnerService& service, const ParticipantIdentity& me);
-  ~PartnerPlane();
+  // The Federation capability a session hands its partner (one per connection).
+  using FederationEndpoints =
+      std::function<proto::Federation::Client(const Partner& partner, const PublicKey& peer)>;
 
-  // Builds the TLS context from the active partners. Existing connections keep theirs.
-  absl::Status ReloadTrust();
+  // All must outlive it.
+  PartnerListener(const ServiceContext& context, kj::AsyncIoContext& io,
+                  const PartnerStore& partners, const PartnerTrust& trust, PartnerService& queries,
+                  FederationEndpoints federation);
+  ~PartnerListener();
+
   // Binds the partner listener (config partners.listen; "" = off). Unavailable if it cannot.
   absl::Status Listen(const std::string& address);
   // Accepts partners until cancelled. Never resolves if the listener is off.
@@ -64,27 +69,9 @@ class PartnerPlane {
   // "127.0.0.1:7443" as bound (the real port when 0 was asked for); "" when off.
   const std::string& bound_address() const { return bound_address_; }
 
-  // Closes every live connection (inbound and outbound) of the partner with `fingerprint`.
+  // Closes every live connection of the partner with `fingerprint`; how many it closed.
   uint32_t Disconnect(const std::string& fingerprint);
   uint32_t ConnectionsOf(const std::string& fingerprint) const;
-
-  // Asks `partner` (active, with an endpoint) and verifies the answer.
-  kj::Promise<VerifiedAnswer> Ask(const Partner& partner, Query query);
-
-  // Federated rounds (daemon/federation_service.h). The Federation capability a session hands
-  // its partner comes from `endpoints` (until set, sessions refuse with UNIMPLEMENTED).
-  using FederationEndpoints =
-      std::function<proto::Federation::Client(const Partner& partner, const PublicKey& peer)>;
-  void SetFederationEndpoints(FederationEndpoints endpoints) {
-    federation_endpoints_ = std::move(endpoints);
-  }
-  // Carries one round message to `partner` (active, reached at partner.endpoint) and resolves
-  // to its reply; rejects with its error, Unavailable if it cannot be reached, DeadlineExceeded
-  // after partners.ask_timeout_seconds.
-  kj::Promise<std::string> CallFederation(const Partner& partner, FederationCall call,
-                                          std::string request);
-
-  capnp::ReaderOptions reader_options() const;
 
  private:
   struct Connection;
@@ -111,14 +98,13 @@ class PartnerPlane {
   void EndHandshake(uint64_t id);
   void Admit(kj::AuthenticatedStream stream, std::shared_ptr<MutualTls> tls);
   void Drop(uint64_t id);
-  kj::Promise<PeerConnection*> Outbound(const Partner& partner);
 
   const ServiceContext& context_;
   kj::AsyncIoContext& io_;
-  PartnerStore& partners_;
-  PartnerService& service_;
-  const ParticipantIdentity& me_;
-  std::shared_ptr<MutualTls> tls_;
+  const PartnerStore& partners_;
+  const PartnerTrust& trust_;
+  PartnerService& queries_;
+  FederationEndpoints federation_;
   kj::Own<kj::ConnectionReceiver> listener_;
   kj::Own<Acceptor> acceptor_;
   std::string bound_address_;
@@ -131,8 +117,6 @@ class PartnerPlane {
   InFlightLimit partner_calls_;
   // One line per 10 s for each kind of event a flood repeats.
   LogThrottle handshakes_failed_, handshakes_dropped_, connections_refused_, calls_refused_;
-  std::map<std::string, kj::Own<PeerConnection>> outbound_;  // by fingerprint
-  FederationEndpoints federation_endpoints_;
 
   class ErrorHandler : public kj::TaskSet::ErrorHandler {
    public:
@@ -143,4 +127,4 @@ class PartnerPlane {
 
 }  // namespace cairn
 
-#endif  // CAIRN_DAEMON_PARTNER_PLANE_H_
+#endif  // CAIRN_DAEMON_PARTNER_LISTENER_H_

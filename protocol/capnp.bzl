@@ -3,7 +3,8 @@
 def capnp_cc_library(name, src, deps = [], visibility = None):
     base = src[:-len(".capnp")]
     dep_srcs = [d + "_srcs" for d in deps]
-    native.filegroup(name = name + "_srcs", srcs = [src])
+    # Schemas importing this one (in any package that may use the library) need its source.
+    native.filegroup(name = name + "_srcs", srcs = [src], visibility = visibility)
     native.genrule(
         name = name + "_gen",
         srcs = [src] + dep_srcs,

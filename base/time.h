@@ -18,6 +18,7 @@ namespace cairn {
 using Timestamp = int64_t;  // microseconds since the Unix epoch, UTC
 
 inline constexpr Timestamp kMicrosPerSecond = 1'000'000;
+inline constexpr Timestamp kMicrosPerMinute = 60 * kMicrosPerSecond;
 inline constexpr Timestamp kMicrosPerHour = 3600 * kMicrosPerSecond;
 inline constexpr Timestamp kMicrosPerDay = 24 * kMicrosPerHour;
 // The range accepted anywhere: years 1900..9999. Keeps calendar arithmetic far from overflow.

@@ -9,8 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "daemon/release/stewardship.h"
 #include "daemon/federation_service.h"
+#include "daemon/release/stewardship.h"
 #include "policy/policy.h"
 #include "protocol/admin.capnp.h"
 #include "storage/audit_entry.h"

@@ -199,15 +199,21 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
                      ? std::string("off")
                      : "on " + listener.bound_address() + " (mutual TLS)",
                  ", ", partners_->Active().size(), " active");
-  // Every minute: forget nonces too old to matter, and sign a checkpoint of the audit chain
-  // if it grew.
+  // Every minute: forget nonces too old to matter, write the refusals counted in the minute
+  // that ended, make every entry durable and sign a checkpoint of the chain if it grew.
   AuditWriter* audit = release_.audit.get();
+  ReleaseGate* gate = release_.gate.get();
+  auto upkeep = [audit, gate](bool all) {
+    gate->FlushRefusals(all);
+    absl::Status s = audit->Sync();
+    return s.ok() ? audit->Checkpoint() : s;
+  };
   kj::Function<kj::Promise<void>()> prune_loop;
   prune_loop = [&]() -> kj::Promise<void> {
     return io.provider->getTimer()
         .afterDelay(60 * kj::SECONDS)
         .then([&] { return partner_service.PruneNonces(); })
-        .then([&] { return writer_->Run([audit] { return audit->Checkpoint(); }); })
+        .then([&] { return writer_->Run([upkeep] { return upkeep(false); }); })
         .then([&](absl::Status s) {
           if (!s.ok()) CAIRN_LOG_WARNING("audit checkpoint: ", s.message());
           return prune_loop();
@@ -237,8 +243,7 @@ absl::Status Daemon::Serve(kj::AsyncIoContext& io, kj::Promise<void> stop) {
   serving.exclusiveJoin(kj::mv(signaled)).exclusiveJoin(kj::mv(stopped)).wait(io.waitScope);
   unlink(socket_path.c_str());
   federation.Stop().wait(io.waitScope);
-  absl::Status checkpointed =
-      writer_->Run([audit] { return audit->Checkpoint(); }).wait(io.waitScope);
+  absl::Status checkpointed = writer_->Run([upkeep] { return upkeep(true); }).wait(io.waitScope);
   if (!checkpointed.ok())
     CAIRN_LOG_WARNING("audit checkpoint at shutdown: ", checkpointed.message());
   return result;

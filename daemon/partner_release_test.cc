@@ -179,6 +179,16 @@ TEST_F(PartnerReleaseTest, TheRateLimitRefusesThenRenewsWithTheClock) {
   EXPECT_TRUE(Ask(Sum("energy")).ok());
 }
 
+TEST_F(PartnerReleaseTest, ARestartDoesNotOpenAFreshRateLimitWindow) {
+  ASSERT_OK(Apply(kRateLimited));
+  EXPECT_TRUE(Ask(Sum("energy")).ok());
+  EXPECT_TRUE(Ask(Sum("energy").By("month")).ok());
+  Restart();
+  EXPECT_THAT(Ask(Sum("energy")), StatusIs(absl::StatusCode::kResourceExhausted, "2 queries"));
+  clock_.Advance(61 * kMicrosPerSecond);
+  EXPECT_TRUE(Ask(Sum("energy")).ok());
+}
+
 TEST_F(PartnerReleaseTest, SmallGroupsAreWithheldLargeOnesReleased) {
   ASSERT_OK(Apply(kThresholds));
   absl::StatusOr<QueryResult> rows = Ask(Sum("energy").From("2026-01").To("2026-02").By("product"));
@@ -223,6 +233,19 @@ TEST_F(PartnerReleaseTest, EveryAnswerAndEveryRefusalIsAudited) {
   EXPECT_EQ(allowed[0].grant, "monthly");
   EXPECT_THAT(allowed[0].result_hash, Not(IsEmpty()));
   EXPECT_THAT(AuditOf(AuditKind::kQuery, AuditDecision::kDenied), SizeIs(1));
+}
+
+TEST_F(PartnerReleaseTest, RefusalsInALoopAreCountedNotAuditedOneByOne) {
+  ASSERT_OK(Apply(kExactMonthly));
+  for (int i = 0; i < 100; ++i) ASSERT_FALSE(Ask(Sum("energy").By("line")).ok());
+  EXPECT_THAT(AuditOf(AuditKind::kQuery, AuditDecision::kDenied), SizeIs(20));
+  clock_.Advance(kMicrosPerMinute);
+  path_.gate->FlushRefusals();
+  std::vector<AuditEntry> denied = AuditOf(AuditKind::kQuery, AuditDecision::kDenied);
+  ASSERT_THAT(denied, SizeIs(21));
+  EXPECT_THAT(denied.back().reason, HasSubstr("80 more requests from partner 'acme'"));
+  EXPECT_THAT(denied.back().reason, HasSubstr("80 x denied: "));
+  EXPECT_TRUE(Ask(Sum("energy")).ok());  // and the partner is still answered
 }
 
 TEST_F(PartnerReleaseTest, AFailedAuditWriteRefusesPartnersUntilAWriteSucceedsAgain) {

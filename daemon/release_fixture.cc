@@ -61,6 +61,23 @@ ReleasePathTest::ReleasePathTest() : owner_(Seeded(1)), acme_(Seeded(40)), stran
       CertificateBuilder(owner_).SetDisplayName("Plant").SetNow(kStart).Build().value();
   me_ = std::make_unique<ParticipantIdentity>(
       ParticipantIdentity{Seeded(1), pem, ParseCertificate(pem).value()});
+  Restart();
+
+  std::string acme_pem =
+      CertificateBuilder(acme_).SetDisplayName("Acme Cars").SetNow(kStart).Build().value();
+  acme_partner_ = CheckRegistration(PartnerCandidate{"acme", acme_pem, "", "", {}},
+                                    RegistrationOrigin::kSteward, *partners_, owner_.public_key(),
+                                    records_->Metrics(), clock_.Now())
+                      .value();
+  EXPECT_TRUE(path_.stewardship->RegisterPartners({acme_partner_}, "").ok());
+  ImportPlantData();
+}
+
+void ReleasePathTest::Restart() {
+  pipeline_.reset();
+  writer_.reset();
+  readers_.reset();
+  path_ = ReleasePath();
   path_ = ReleasePath::Open(db_.get(), records_.get(), nonces_.get(), partners_.get(), me_.get(),
                             {}, &clock_)
               .value();
@@ -71,15 +88,6 @@ ReleasePathTest::ReleasePathTest() : owner_(Seeded(1)), acme_(Seeded(40)), stran
   context_ = std::make_unique<ServiceContext>(
       ServiceContext{&clock_, &config_, dir_.get(), db_.get(), records_.get(), writer_.get(),
                      readers_.get(), std::chrono::steady_clock::now()});
-
-  std::string acme_pem =
-      CertificateBuilder(acme_).SetDisplayName("Acme Cars").SetNow(kStart).Build().value();
-  acme_partner_ = CheckRegistration(PartnerCandidate{"acme", acme_pem, "", "", {}},
-                                    RegistrationOrigin::kSteward, *partners_, owner_.public_key(),
-                                    records_->Metrics(), clock_.Now())
-                      .value();
-  EXPECT_TRUE(path_.stewardship->RegisterPartners({acme_partner_}, "").ok());
-  ImportPlantData();
 }
 
 ReleasePathTest::~ReleasePathTest() {

@@ -64,6 +64,9 @@ class ReleasePathTest : public ::testing::Test {
   void ImportPlantData();
   void Import(const std::string& metric, Tags tags, Timestamp at, double value);
 
+  // As cairnd restarting: the release path and its threads are rebuilt over the same store.
+  void Restart();
+
   absl::Status Apply(absl::string_view policy_toml);
   absl::Status AllowMetrics(const std::vector<std::string>& metrics);
 

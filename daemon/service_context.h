@@ -12,9 +12,9 @@
 
 #include "base/clock.h"
 #include "base/version.h"
+#include "daemon/worker_thread.h"
 #include "participant/config.h"
 #include "participant/data_dir.h"
-#include "daemon/worker_thread.h"
 #include "storage/database.h"
 #include "storage/record_store.h"
 

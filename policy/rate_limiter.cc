@@ -48,4 +48,10 @@ absl::Status RateLimiter::Admit(absl::string_view partner, const Grant& grant, T
   return absl::OkStatus();
 }
 
+void RateLimiter::Restore(absl::string_view partner, absl::string_view grant, Timestamp at) {
+  std::deque<Timestamp>& times = admitted_[Key(partner, grant)];
+  while (times.size() >= static_cast<size_t>(kMaxRateLimitQueries)) times.pop_front();
+  times.push_back(at);
+}
+
 }  // namespace cairn

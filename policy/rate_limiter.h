@@ -26,6 +26,12 @@ class RateLimiter {
   absl::Status Check(absl::string_view partner, const Grant& grant, Timestamp now) const;
   // As Check, and on OK counts one query at `now`.
   absl::Status Admit(absl::string_view partner, const Grant& grant, Timestamp now);
+  // Counts a query admitted at `at` before a restart (storage/rate_store.h keeps them), as
+  // Admit did then. Calls for one partner and grant come oldest first.
+  void Restore(absl::string_view partner, absl::string_view grant, Timestamp at);
+
+  // The longest window a rate limit can have (a day): admissions older than this never count.
+  static constexpr Timestamp kLongestWindow = kMicrosPerDay;
 
  private:
   static std::string Key(absl::string_view partner, absl::string_view grant);

@@ -35,6 +35,14 @@ TEST_F(RateLimiterTest, AdmitsUpToTheLimitWithinAWindow) {
                                      "2026-03-01T12:01:00Z"));
 }
 
+TEST_F(RateLimiterTest, RestoredAdmissionsCountAsBeforeARestart) {
+  RateLimiter restarted;
+  restarted.Restore("carmaker", "cbam", t0_);
+  restarted.Restore("carmaker", "cbam", t0_ + 10 * kMicrosPerSecond);
+  EXPECT_FALSE(restarted.Admit("carmaker", grant_, t0_ + 30 * kMicrosPerSecond).ok());
+  EXPECT_TRUE(restarted.Admit("carmaker", grant_, t0_ + kMinute).ok());
+}
+
 TEST_F(RateLimiterTest, TheWindowSlides) {
   ASSERT_TRUE(Admit(t0_));
   ASSERT_TRUE(Admit(t0_ + 50 * kMicrosPerSecond));

@@ -1,6 +1,7 @@
 #include "daemon/release/release_gate.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "crypto/hash.h"
@@ -92,43 +93,108 @@ ReleasedKey ReleasedKeyFor(absl::string_view partner, const Verdict& verdict, co
 
 absl::StatusOr<std::unique_ptr<ReleaseGate>> ReleaseGate::Open(
     const Clock* clock, PolicyInForce* policy, AuditWriter* audit, NonceStore* nonces,
-    LedgerStore* ledger, const RecordStore* store, const PartnerStore* partners) {
+    LedgerStore* ledger, RateStore* rates, const RecordStore* store, const PartnerStore* partners) {
   std::unique_ptr<ReleaseGate> g(new ReleaseGate());
   g->clock_ = clock;
   g->policy_ = policy;
   g->audit_ = audit;
   g->nonces_ = nonces;
   g->ledger_ = ledger;
+  g->rates_ = rates;
   g->store_ = store;
   g->partners_ = partners;
   CAIRN_ASSIGN_OR_RETURN(std::vector<BudgetLedger::Account> accounts, ledger->LoadAccounts());
   for (const BudgetLedger::Account& a : accounts) g->gate_.budget().Restore(a);
   CAIRN_RETURN_IF_ERROR(ledger->LoadFootprints(&g->guard_));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<RateAdmission> admissions,
+                         rates->Load(clock->Now() - RateLimiter::kLongestWindow));
+  for (const RateAdmission& a : admissions) {
+    for (uint32_t i = 0; i < a.count; ++i) g->gate_.rate_limits().Restore(a.partner, a.grant, a.at);
+  }
   return g;
+}
+
+bool ReleaseGate::AuditRefusalAlone(const AuditSubject& who, AuditDecision decision,
+                                    const absl::Status& why) {
+  const Timestamp now = clock_->Now();
+  RefusalWindow& window = refusals_[who.partner];
+  if (now - window.start >= kMicrosPerMinute) {
+    WriteCounted(who.partner, window);
+    window = RefusalWindow();
+    window.start = now;
+  }
+  window.who = who;
+  if (window.audited < kAuditedRefusalsPerMinute) {
+    ++window.audited;
+    return true;
+  }
+  std::string key = absl::StrCat(AuditDecisionName(decision), ": ", why.message());
+  if (window.counted.size() < kCountedReasonsPerMinute || window.counted.count(key) > 0) {
+    ++window.counted[key];
+  } else {
+    ++window.counted["(other reasons)"];
+  }
+  return false;
+}
+
+void ReleaseGate::WriteCounted(const std::string& partner, RefusalWindow& window) {
+  if (window.counted.empty() || !audit_->health().ok()) return;
+  int64_t total = 0;
+  std::vector<std::string> reasons;
+  for (const auto& [reason, n] : window.counted) {
+    total += n;
+    reasons.push_back(absl::StrCat(n, " x ", reason));
+  }
+  AuditSubject who = window.who;
+  who.request_hash.clear();
+  who.request_signature.clear();
+  AuditEntry entry = audit_->Begin(AuditKind::kQuery, AuditDecision::kDenied, who);
+  entry.reason =
+      absl::StrCat(total, " more requests from partner '", partner,
+                   "' refused or failed in the minute from ", FormatTimestamp(window.start),
+                   " (counted, not audited one by one): ", absl::StrJoin(reasons, "; "));
+  rocksdb::WriteBatch batch;
+  (void)audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
+  window.counted.clear();
+}
+
+void ReleaseGate::FlushRefusals(bool all) {
+  const Timestamp now = clock_->Now();
+  for (auto it = refusals_.begin(); it != refusals_.end();) {
+    if (all || now - it->second.start >= kMicrosPerMinute) {
+      WriteCounted(it->first, it->second);
+      it = refusals_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 absl::Status ReleaseGate::Refuse(const PartnerRequest& request, const absl::Status& why,
                                  absl::string_view grant) {
-  AuditEntry entry =
-      audit_->Begin(AuditKind::kQuery, AuditDecision::kDenied, SubjectOfRequest(request));
+  const AuditSubject who = SubjectOfRequest(request);
+  if (!AuditRefusalAlone(who, AuditDecision::kDenied, why)) return why;
+  AuditEntry entry = audit_->Begin(AuditKind::kQuery, AuditDecision::kDenied, who);
   entry.reason = std::string(why.message());
   entry.grant = std::string(grant);
   rocksdb::WriteBatch batch;
   nonces_->Remember(request.request.requester.fingerprint().ToString(), request.request.nonce,
                     request.request.issued_at, &batch);
-  absl::StatusOr<AuditLog::Receipt> receipt = audit_->Append(std::move(entry), &batch);
+  absl::StatusOr<AuditLog::Receipt> receipt =
+      audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
   if (!receipt.ok()) return receipt.status();
   CAIRN_LOG_INFO("refused a query from partner '", request.partner.name, "': ", why.message());
   return why;
 }
 
 void ReleaseGate::RecordFailure(const AuditSubject& who, const absl::Status& why) {
-  CAIRN_LOG_INFO("refused a request from partner '", who.partner, "': ", why.message());
+  CAIRN_LOG_DEBUG("a request from partner '", who.partner, "' failed: ", why.message());
   if (!audit_->health().ok()) return;
+  if (!AuditRefusalAlone(who, AuditDecision::kFailed, why)) return;
   AuditEntry entry = audit_->Begin(AuditKind::kQuery, AuditDecision::kFailed, who);
   entry.reason = std::string(why.message());
   rocksdb::WriteBatch batch;
-  (void)audit_->Append(std::move(entry), &batch);
+  (void)audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
 }
 
 absl::StatusOr<Verdict> ReleaseGate::Decide(const PartnerRequest& request) {
@@ -182,8 +248,13 @@ absl::StatusOr<Verdict> ReleaseGate::Decide(const PartnerRequest& request) {
   return verdict;
 }
 
-absl::Status ReleaseGate::StageDebit(absl::string_view partner, const Grant& grant,
-                                     rocksdb::WriteBatch* batch) {
+absl::Status ReleaseGate::StageSpending(absl::string_view partner, const Grant& grant,
+                                        Timestamp now, rocksdb::WriteBatch* batch) {
+  if (grant.rate_limit) {
+    CAIRN_RETURN_IF_ERROR(
+        rates_->Put(partner, grant.name, now, now - RateLimiter::kLongestWindow, batch));
+  }
+  if (!grant.privacy) return absl::OkStatus();
   for (const BudgetLedger::Account& a : gate_.budget().Accounts()) {
     if (a.partner == partner && a.grant == grant.name) return ledger_->PutAccount(a, batch);
   }
@@ -209,8 +280,9 @@ absl::StatusOr<AuditLog::Receipt> ReleaseGate::Commit(const PartnerRequest& requ
   // fails the daemon stops answering until a write succeeds, and a restart reloads the budgets
   // from disk; if staging fails, the spend stays counted without a release — conservative
   // either way.
+  const Timestamp now = clock_->Now();
   if (verdict.grant && !release.cached) {
-    Decision d = gate_.Admit(policy_->policy(), request.partner.name, r.query, clock_->Now());
+    Decision d = gate_.Admit(policy_->policy(), request.partner.name, r.query, now);
     if (!d.allowed) return Refuse(request, RefusalOf(d), grant_name);
     if (!release.footprints.empty()) {
       const RecordStore* store = store_;
@@ -234,12 +306,12 @@ absl::StatusOr<AuditLog::Receipt> ReleaseGate::Commit(const PartnerRequest& requ
   LedgerStore::StagedWrite staged = ledger_->Stage();
   nonces_->Remember(requester, r.nonce, r.issued_at, &batch);
   absl::Status put = absl::OkStatus();
-  if (release.epsilon_micros > 0) {
-    put = StageDebit(request.partner.name, *verdict.grant, &batch);
-    if (put.ok()) {
-      put = ledger_->PutReleased(ReleasedKeyFor(request.partner.name, verdict, r.query),
-                                 CanonicalBytes(release.result), clock_->Now(), &batch);
-    }
+  if (verdict.grant && !release.cached) {
+    put = StageSpending(request.partner.name, *verdict.grant, now, &batch);
+  }
+  if (put.ok() && release.epsilon_micros > 0) {
+    put = ledger_->PutReleased(ReleasedKeyFor(request.partner.name, verdict, r.query),
+                               CanonicalBytes(release.result), now, &batch);
   }
   if (put.ok() && !release.footprints.empty()) {
     put = ledger_->PutFootprints(request.partner.name, grant_name, release.footprints, &batch);
@@ -292,7 +364,7 @@ RoundVerdict ReleaseGate::AdmitRound(
   rocksdb::WriteBatch batch;
   LedgerStore::StagedWrite staged = ledger_->Stage();
   const int64_t epsilon = grant.privacy ? grant.privacy->epsilon_micros : 0;
-  absl::Status put = epsilon > 0 ? StageDebit(release.requester, grant, &batch) : absl::OkStatus();
+  absl::Status put = StageSpending(release.requester, grant, now, &batch);
   // The spend stays counted in memory without a release if this fails: conservative.
   if (put.ok()) put = stage(&batch);
   if (!put.ok()) return Refused(put, version);

@@ -10,8 +10,15 @@
 //   Commit  (writer): the nonce again, the policy unchanged since Decide; the rate limit, the
 //           budget and the differencing guard admit the prepared answer; then ONE write holds
 //           the nonce, the audit entry (with the hash of the released rows), the budget debit,
-//           the released answer and the guard's footprints. The write does not wait for the
-//           disk: AuditWriter::Sync() does, and only then may the answer leave.
+//           the rate limit's admission, the released answer and the guard's footprints. The write
+//           does not wait for the disk: AuditWriter::Sync() does, and only then may the answer
+//           leave.
+//
+// Refusals cost little. A partner's refused and failed requests are audited one by one, up to
+// kAuditedRefusalsPerMinute a minute, with entries that do not wait for the disk (the next
+// release's sync, or the minute's flush, makes them durable); past that they are counted and
+// written as one entry per partner and minute (FlushRefusals). So a partner sending refused
+// requests in a loop can make the writer neither fsync nor write an entry per request.
 //
 // Federated rounds pass the same gate (CheckRound at the proposal, AdmitRound when the
 // member's figures are about to leave): the same policy, budgets and audit log.
@@ -22,6 +29,7 @@
 #define CAIRN_DAEMON_RELEASE_RELEASE_GATE_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +48,7 @@
 #include "storage/ledger_store.h"
 #include "storage/nonce_store.h"
 #include "storage/partner_store.h"
+#include "storage/rate_store.h"
 #include "storage/record_store.h"
 
 namespace cairn {
@@ -79,10 +88,14 @@ struct RoundRelease {
 
 class ReleaseGate {
  public:
-  // Restores the budgets and the guard's memory from `ledger`. All must outlive the gate.
-  static absl::StatusOr<std::unique_ptr<ReleaseGate>> Open(
-      const Clock* clock, PolicyInForce* policy, AuditWriter* audit, NonceStore* nonces,
-      LedgerStore* ledger, const RecordStore* store, const PartnerStore* partners);
+  // Restores the budgets and the guard's memory from `ledger`, and the rate limits' windows
+  // from `rates`. All must outlive the gate.
+  static absl::StatusOr<std::unique_ptr<ReleaseGate>> Open(const Clock* clock,
+                                                           PolicyInForce* policy,
+                                                           AuditWriter* audit, NonceStore* nonces,
+                                                           LedgerStore* ledger, RateStore* rates,
+                                                           const RecordStore* store,
+                                                           const PartnerStore* partners);
 
   // The decision for `request`, or the refusal (audited): PermissionDenied for the policy,
   // ResourceExhausted for a budget or rate limit, the audit writer's health when the daemon
@@ -95,6 +108,10 @@ class ReleaseGate {
   // Audits a request that failed before or after the decision (malformed, bad signature, an
   // engine error) as "failed"; nothing else is written.
   void RecordFailure(const AuditSubject& who, const absl::Status& why);
+
+  // Writes the counted refusals of every partner whose minute is over; the daemon calls it
+  // once a minute and at shutdown. `all`: whether the minute is over or not.
+  void FlushRefusals(bool all = false);
 
   // The decision for `requester` (a roster name) asking `query` in a round of `consortium`;
   // spends nothing. Refused while the daemon fails closed.
@@ -112,21 +129,38 @@ class ReleaseGate {
   const PolicyGate& gate() const { return gate_; }
 
  private:
+  // Refusals and failures of one partner in the current minute.
+  struct RefusalWindow {
+    Timestamp start = 0;
+    int audited = 0;
+    AuditSubject who;
+    std::map<std::string, int64_t> counted;  // by decision and reason: refusals not audited
+  };
+  static constexpr int kAuditedRefusalsPerMinute = 20;
+  static constexpr size_t kCountedReasonsPerMinute = 8;
+
   ReleaseGate() = default;
+  // Whether this refusal gets an entry of its own; if not, it is counted.
+  bool AuditRefusalAlone(const AuditSubject& who, AuditDecision decision, const absl::Status& why);
+  void WriteCounted(const std::string& partner, RefusalWindow& window);
   absl::Status Refuse(const PartnerRequest& request, const absl::Status& why,
                       absl::string_view grant);
-  absl::Status StageDebit(absl::string_view partner, const Grant& grant,
-                          rocksdb::WriteBatch* batch);
+  // The debit of a privacy grant and the admission under a rate-limited one, as they stand
+  // after PolicyGate::Admit, into the release's batch.
+  absl::Status StageSpending(absl::string_view partner, const Grant& grant, Timestamp now,
+                             rocksdb::WriteBatch* batch);
 
   const Clock* clock_ = nullptr;
   PolicyInForce* policy_ = nullptr;
   AuditWriter* audit_ = nullptr;
   NonceStore* nonces_ = nullptr;
   LedgerStore* ledger_ = nullptr;
+  RateStore* rates_ = nullptr;
   const RecordStore* store_ = nullptr;
   const PartnerStore* partners_ = nullptr;
   PolicyGate gate_;
   DifferencingGuard guard_;
+  std::map<std::string, RefusalWindow> refusals_;  // by partner
 };
 
 // The pre-policy rule: every metric of the query must be on the partner's allow-list.

@@ -23,6 +23,7 @@
 #include "storage/nonce_store.h"
 #include "storage/partner_store.h"
 #include "storage/policy_store.h"
+#include "storage/rate_store.h"
 #include "storage/record_store.h"
 
 namespace cairn {
@@ -30,6 +31,7 @@ namespace cairn {
 struct ReleasePath {
   std::unique_ptr<PolicyStore> policy_store;
   std::unique_ptr<LedgerStore> ledger;
+  std::unique_ptr<RateStore> rates;
   std::unique_ptr<PolicyInForce> policy;
   std::unique_ptr<AuditWriter> audit;
   std::unique_ptr<ReleaseGate> gate;

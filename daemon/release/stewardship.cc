@@ -156,9 +156,9 @@ PolicyExplanation Stewardship::Explain(absl::string_view partner_name, const Que
       PolicyBuilder builder;
       builder.AddGrant(AllowListGrant(asking, query));
       absl::StatusOr<Policy> implicit = std::move(builder).Build();
-      Decision d = implicit.ok() ? gate_->gate().Check(*implicit, partner_name, query,
-                                                       clock_->Now())
-                                 : Decision{};
+      Decision d = implicit.ok()
+                       ? gate_->gate().Check(*implicit, partner_name, query, clock_->Now())
+                       : Decision{};
       if (!implicit.ok()) {
         s = implicit.status();
       } else if (!d.allowed) {

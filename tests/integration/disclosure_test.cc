@@ -369,8 +369,7 @@ TEST_F(DisclosureTest, EveryRequestIsAuditedAndTheChainVerifies) {
                       "--from", "2026-01-01", "--to", "2026-01-02", "--out", kept})
                 .exit_code,
             0);
-  CommandResult v =
-      RunCommand(RunfilePath("tools/cairnctl/cairnctl"), {"verify", kept, "--format", "json"});
+  CommandResult v = Cairnctl(customer_dir_, {"verify", kept, "--format", "json"});
   ASSERT_EQ(v.exit_code, 0) << v.err;
   std::string receipt = nlohmann::json::parse(v.out)["attestation"]["receipt"];
   nlohmann::json entry = CairnctlJson(supplier_dir_, {"audit", "show", receipt});

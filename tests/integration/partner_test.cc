@@ -265,8 +265,9 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
   // The kept file: a changed byte, and a signature swapped in from another answer.
   std::string kept = customer_dir_ + "/kept.txt";
   WriteTextFile(kept, ArmorSignedResult(good->signed_result));
+  // As the customer would: its daemon knows the supplier as its registered partner.
   auto verify = [&](const std::string& path) {
-    return RunCommand(RunfilePath("tools/cairnctl/cairnctl"), {"verify", path});
+    return Cairnctl(customer_dir_, {"verify", path});
   };
   EXPECT_EQ(verify(kept).exit_code, 0);
   SignedBytes changed = good->signed_result;
@@ -295,6 +296,10 @@ TEST_F(PartnerTest, TamperedResignedAndMisSealedResultsAreRejected) {
                  {"verify", kept, "--expect", FingerprintOf(supplier_dir_)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("not by the expected"));
+  // Without --expect its self-chosen name is not taken for who it is.
+  r = verify(kept);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.out, HasSubstr("signer NOT identified"));
 }
 
 TEST_F(PartnerTest, AnOversizedMessageDisconnectsOnlyThatPeer) {

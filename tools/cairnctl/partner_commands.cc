@@ -109,13 +109,24 @@ int Verify(const PartnerFlags& f, const std::string& data_dir) {
   if (!signed_result.ok()) return reject(signed_result.status());
   absl::StatusOr<AttestationInfo> info = VerifySignedResult(*signed_result);
   if (!info.ok()) return reject(info.status());
+  // Who signed it. A certificate's name is whatever its holder wrote: only a fingerprint
+  // pinned out of band (--expect) or a registered partner's identifies the signer.
+  const std::string signer = info->attester.fingerprint().ToString();
+  std::string identified;
   if (!f.expect.empty()) {
     absl::StatusOr<Fingerprint> expected = Fingerprint::Parse(f.expect);
     if (!expected.ok()) return Fail("verify", expected.status());
     if (*expected != info->attester.fingerprint()) {
       return reject(absl::UnauthenticatedError(
-          absl::StrCat("signed by ", info->attester.fingerprint().ToString(),
-                       ", not by the expected ", expected->ToString())));
+          absl::StrCat("signed by ", signer, ", not by the expected ", expected->ToString())));
+    }
+    identified = "the fingerprint you expected";
+  } else if (absl::StatusOr<std::unique_ptr<AdminClient>> client = AdminClient::Connect(data_dir);
+             client.ok()) {
+    absl::StatusOr<std::vector<PartnerView>> partners = (*client)->ListPartners();
+    for (const PartnerView& p : partners.ok() ? *partners : std::vector<PartnerView>()) {
+      if (p.fingerprint == signer && !p.revoked)
+        identified = "your registered partner '" + p.name + "'";
     }
   }
   const OutputFormat format = *ParseOutputFormat(f.verify_format);
@@ -123,14 +134,25 @@ int Verify(const PartnerFlags& f, const std::string& data_dir) {
   if (format == OutputFormat::kJson) {
     Json doc = ResultJson(info->query, info->result, "");
     doc["verified"] = true;
+    doc["signer"] = Json{{"fingerprint", signer},
+                         {"name_in_its_certificate", info->attester_name},
+                         {"identified_as", identified.empty() ? Json() : Json(identified)}};
     doc["attestation"] = attestation.ToJson();
     std::cout << doc.dump(2) << "\n";
-    return 0;
+    return identified.empty() ? 2 : 0;
   }
-  std::cout << "verified: signed by \"" << info->attester_name << "\"\n"
-            << attestation.Render(OutputFormat::kTable) << "\n"
+  if (identified.empty()) {
+    std::cout << "signature valid, signer NOT identified: key " << signer << " calls itself \""
+              << info->attester_name
+              << "\", which any key can; check its fingerprint with the partner out of band and "
+                 "run again with --expect FINGERPRINT\n";
+  } else {
+    std::cout << "verified: signed by " << signer << ", " << identified << " (\""
+              << info->attester_name << "\" by its own certificate)\n";
+  }
+  std::cout << attestation.Render(OutputFormat::kTable) << "\n"
             << FormatResult(info->query, info->result, format, "");
-  return 0;
+  return identified.empty() ? 2 : 0;
 }
 
 }  // namespace
@@ -276,7 +298,10 @@ void AddPartnerCommands(CLI::App& app, Globals& g) {
   verify->add_option("--roster", f.verify_roster,
                      "federated results: the consortium roster to check against (default: the "
                      "data dir's copy, else the one in the file)");
-  verify->add_option("--expect", f.expect, "fail unless signed by this fingerprint");
+  verify->add_option("--expect", f.expect,
+                     "fail unless signed by this fingerprint; without it the signer is identified "
+                     "only if it is a registered partner of the daemon at --data-dir (exit code 2 "
+                     "when the signature is valid but the signer not identified)");
   AddFormatOption(verify, f.verify_format);
   verify->callback([&g] { g.exit_code = Verify(f, g.data_dir); });
 }

@@ -96,12 +96,41 @@ void PartnerQueryRelease::Failed(ReleaseGate& gate, const absl::Status& why) {
   gate.RecordFailure(subject_, why);
 }
 
+absl::Status PartnerService::ForPartner(const absl::Status& status,
+                                        absl::string_view request_hash) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kDeadlineExceeded:
+      return status;  // about the request: the partner's to read
+    case absl::StatusCode::kUnavailable:
+      return absl::UnavailableError(
+          "this daemon cannot answer partner queries right now; try again later");
+    default:
+      return absl::InternalError(absl::StrCat(
+          "the owner's daemon failed to answer; its steward finds the details in the audit "
+          "log under request ",
+          HexEncode(request_hash)));
+  }
+}
+
 kj::Promise<std::string> PartnerService::Answer(const Partner& partner, const PublicKey& peer,
                                                 SignedBytes request) {
+  const std::string request_hash = Sha256(request.payload);
   auto release =
       std::make_shared<PartnerQueryRelease>(context_, me_, partner, peer, std::move(request));
-  return pipeline_.Run(release).then([release](absl::Status s) {
-    ThrowIfError(s);
+  return pipeline_.Run(release).then([release, request_hash](absl::Status s) {
+    if (!s.ok()) {
+      CAIRN_LOG_DEBUG("a partner query ended with: ", s.message());
+      ThrowIfError(ForPartner(s, request_hash));
+    }
     return release->TakeSealed();
   });
 }

@@ -78,6 +78,11 @@ class PartnerService {
   static absl::Status CheckEnvelope(const QueryRequestInfo& request, const PublicKey& peer,
                                     const PublicKey& me, Timestamp now, Timestamp max_age);
 
+  // What a partner is told when its query ends with `status`: refusals and problems with its
+  // request as they are; the daemon's own failures without their detail (which may name
+  // files, storage errors or internal state), pointing at the audit log, which has it.
+  static absl::Status ForPartner(const absl::Status& status, absl::string_view request_hash);
+
   // Forgets nonces too old to pass the freshness check; called periodically.
   kj::Promise<void> PruneNonces();
 

@@ -7,6 +7,7 @@ namespace cairn {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class EnvelopeCheckTest : public ::testing::Test {
  protected:
@@ -64,6 +65,25 @@ TEST(Authorize, MetricsMustBeOnTheAllowList) {
   EXPECT_THAT(AuthorizeByAllowList(p, q).message(), HasSubstr("metric energy"));
   p.allowed_metrics.clear();
   EXPECT_THAT(AuthorizeByAllowList(p, q).message(), HasSubstr("no metric is allowed"));
+}
+
+TEST(ForPartnerTest, RefusalsReachThePartnerAsTheyAre) {
+  absl::Status refused = absl::PermissionDeniedError("grant 'x' allows months, not days");
+  EXPECT_EQ(PartnerService::ForPartner(refused, "h"), refused);
+  EXPECT_EQ(PartnerService::ForPartner(absl::ResourceExhaustedError("budget"), "h").message(),
+            "budget");
+}
+
+TEST(ForPartnerTest, TheDaemonsOwnFailuresReachItWithoutTheirDetail) {
+  absl::Status s = PartnerService::ForPartner(
+      absl::InternalError("IO error: /var/lib/cairn/db/000012.sst: No space left"), "\x01\x02");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(s.message(), Not(HasSubstr("/var/lib")));
+  EXPECT_THAT(s.message(), HasSubstr("audit log under request 0102"));
+  s = PartnerService::ForPartner(
+      absl::UnavailableError("the audit log cannot be written (IO error: sst)"), "h");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(s.message(), Not(HasSubstr("IO error")));
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ struct Key {
   }
   AuditVerifier Verifier() const {
     std::string trusted(reinterpret_cast<const char*>(pk), sizeof pk);
-    return [trusted](absl::string_view key, absl::string_view m,
+    return [trusted](uint64_t, absl::string_view key, absl::string_view m,
                      absl::string_view sig) -> absl::Status {
       if (key != trusted || sig.size() != crypto_sign_BYTES ||
           crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),

@@ -42,7 +42,7 @@ TEST_F(AdminConvertTest, AnAuditEntryKeepsItsBytesAndItsKind) {
 TEST_F(AdminConvertTest, EveryKindOfEntryHasItsOwnProtocolValue) {
   for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
                          AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
-                         AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd}) {
+                         AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd, AuditKind::kKeyRotation}) {
     AuditEntry e;
     e.kind = kind;
     auto out = Filled<proto::AuditEntry>([&](auto b) { FillAuditEntry(e, b); });

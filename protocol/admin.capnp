@@ -187,6 +187,7 @@ struct AuditEntry {
     partnerAdd @6;
     partnerRevoke @7;
     partnerAllow @8;
+    keyRotation @9;
   }
 }
 

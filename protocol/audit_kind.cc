@@ -17,6 +17,7 @@ constexpr std::pair<Kind, absl::string_view> kKinds[] = {
     {Kind::PARTNER_ADD, "partner-add"},
     {Kind::PARTNER_REVOKE, "partner-revoke"},
     {Kind::PARTNER_ALLOW, "partner-allow"},
+    {Kind::KEY_ROTATION, "key-rotation"},
 };
 
 }  // namespace

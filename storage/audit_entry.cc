@@ -74,6 +74,8 @@ absl::string_view AuditKindName(AuditKind kind) {
       return "partner-allow";
     case AuditKind::kConsortiumAdd:
       return "consortium-add";
+    case AuditKind::kKeyRotation:
+      return "key-rotation";
   }
   return "query";
 }
@@ -81,7 +83,8 @@ absl::string_view AuditKindName(AuditKind kind) {
 std::optional<AuditKind> ParseAuditKind(absl::string_view name) {
   for (AuditKind k : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
                       AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
-                      AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd}) {
+                      AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd,
+                      AuditKind::kKeyRotation}) {
     if (AuditKindName(k) == name) return k;
   }
   return std::nullopt;

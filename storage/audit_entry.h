@@ -52,6 +52,8 @@ enum class AuditKind {
   kPartnerRevoke,     // "partner-revoke": a partner revoked
   kPartnerAllow,      // "partner-allow": a partner's metric allow-list changed (no policy yet)
   kConsortiumAdd,     // "consortium-add": a consortium roster imported
+  kKeyRotation,       // "key-rotation": from here on, checkpoints are signed by a new identity
+                      // key (its 32 bytes are the entry's result_hash)
 };
 absl::string_view AuditKindName(AuditKind kind);
 std::optional<AuditKind> ParseAuditKind(absl::string_view name);

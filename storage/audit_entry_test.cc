@@ -125,7 +125,7 @@ TEST(AuditEntryTest, DecodeRejectsAnUnknownKind) {
 TEST(AuditEntryTest, EveryKindReadsBackUnderItsName) {
   for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
                          AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
-                         AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd}) {
+                         AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd, AuditKind::kKeyRotation}) {
     EXPECT_EQ(ParseAuditKind(AuditKindName(kind)), kind) << AuditKindName(kind);
   }
 }

@@ -318,7 +318,7 @@ absl::Status AuditLog::Verify(const AuditVerifier& verifier, AuditVerifyReport* 
                                           " attests seq ", c.seq, ": it was moved"));
       }
       absl::Status signature_ok =
-          verifier(c.public_key, EncodeCheckpointForSigning(c), c.signature);
+          verifier(c.seq, c.public_key, EncodeCheckpointForSigning(c), c.signature);
       if (!signature_ok.ok()) {
         return fail(key_seq, absl::StrCat("the checkpoint's signature does not verify: ",
                                           signature_ok.message()));

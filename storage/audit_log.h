@@ -65,10 +65,13 @@ struct AuditSigner {
   std::function<std::string(absl::string_view message)> sign;
 };
 
-// Checks a checkpoint's signature: OK only if `public_key` is a key the caller trusts (for
-// cairnd, its own identity key) and `signature` is that key's signature over `message`.
-using AuditVerifier = std::function<absl::Status(
-    absl::string_view public_key, absl::string_view message, absl::string_view signature)>;
+// Checks the signature of the checkpoint attesting the entries up to `seq`: OK only if
+// `public_key` is the key the caller trusts for that point of the log (for cairnd, the identity
+// key in force when entry `seq` was written: a key it used before a rotation signs nothing
+// after it) and `signature` is that key's signature over `message`.
+using AuditVerifier =
+    std::function<absl::Status(uint64_t seq, absl::string_view public_key,
+                               absl::string_view message, absl::string_view signature)>;
 
 // What Verify() found. On failure `first_bad_seq` names the first sequence number at which
 // the log is wrong (the entry there, or the checkpoint attesting it), and `problem` says how.

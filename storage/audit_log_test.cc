@@ -51,7 +51,7 @@ struct TestKey {
 // Trusts exactly `trusted`.
 AuditVerifier TrustOnly(const TestKey& trusted) {
   std::string key = trusted.public_key();
-  return [key](absl::string_view public_key, absl::string_view message,
+  return [key](uint64_t, absl::string_view public_key, absl::string_view message,
                absl::string_view signature) -> absl::Status {
     if (public_key != key) return absl::UnauthenticatedError("the signer is not trusted");
     if (signature.size() != crypto_sign_BYTES ||
@@ -304,7 +304,8 @@ TEST_F(AuditLogTest, CheckpointAttestsTheHeadAndIsSignedOverItsEncoding) {
   EXPECT_EQ(c.seq, 4u);
   EXPECT_EQ(c.head_hash, log_->head().hash);
   EXPECT_EQ(c.public_key, owner_.public_key());
-  EXPECT_TRUE(TrustOnly(owner_)(c.public_key, EncodeCheckpointForSigning(c), c.signature).ok());
+  EXPECT_TRUE(
+      TrustOnly(owner_)(c.seq, c.public_key, EncodeCheckpointForSigning(c), c.signature).ok());
   ASSERT_TRUE(db_->Write(&batch).ok());
   std::vector<AuditCheckpoint> stored;
   ASSERT_TRUE(log_->ForEachCheckpoint(0,

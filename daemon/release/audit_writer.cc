@@ -29,9 +29,8 @@ absl::StatusOr<std::unique_ptr<AuditWriter>> AuditWriter::Open(
   w->me_ = me;
   w->clock_ = clock;
   w->policy_version_ = std::move(policy_version);
-  w->trusted_keys_ = std::move(former_keys);
-  w->trusted_keys_.push_back(me->identity.public_key());
   CAIRN_ASSIGN_OR_RETURN(w->log_, AuditLog::Open(db));
+  CAIRN_RETURN_IF_ERROR(w->LoadKeyHistory(former_keys));
 
   AuditVerifyReport report;
   absl::Status verified = w->Verify(&report);
@@ -46,7 +45,54 @@ absl::StatusOr<std::unique_ptr<AuditWriter>> AuditWriter::Open(
                    " signed checkpoints");
   }
   w->checkpointed_seq_ = report.last_checkpoint_seq;
+  if (verified.ok()) CAIRN_RETURN_IF_ERROR(w->RecordRotationIfNeeded());
   return w;
+}
+
+absl::Status AuditWriter::LoadKeyHistory(const std::vector<PublicKey>& former_keys) {
+  key_history_.clear();
+  key_history_.emplace_back(0, former_keys.empty() ? me_->identity.public_key() : former_keys[0]);
+  absl::Status bad = absl::OkStatus();
+  CAIRN_RETURN_IF_ERROR(log_->ForEach(1, [&](const AuditEntry& e) {
+    if (e.kind != AuditKind::kKeyRotation) return true;
+    absl::StatusOr<PublicKey> key = PublicKey::FromBytes(e.result_hash);
+    if (!key.ok()) {
+      bad = absl::DataLossError(
+          absl::StrCat("audit entry ", e.seq, " names no valid key: ", key.status().message()));
+      return false;
+    }
+    key_history_.emplace_back(e.seq, *key);
+    return true;
+  }));
+  return bad;
+}
+
+const PublicKey& AuditWriter::KeyInForceAt(uint64_t seq) const {
+  const PublicKey* key = &key_history_.front().second;
+  for (const auto& [from, k] : key_history_) {
+    if (from <= seq) key = &k;
+  }
+  return *key;
+}
+
+// After `cairnctl identity rotate`: from the next entry on, the new key signs.
+absl::Status AuditWriter::RecordRotationIfNeeded() {
+  const PublicKey& mine = me_->identity.public_key();
+  const uint64_t head = log_->head().seq;
+  if (head == 0 || KeyInForceAt(head) == mine) return absl::OkStatus();
+  const PublicKey before = KeyInForceAt(head);
+  AuditEntry entry = Begin(AuditKind::kKeyRotation, AuditDecision::kAllowed);
+  entry.reason = absl::StrCat(
+      "the identity key was rotated: checkpoints from this entry on are "
+      "signed by ",
+      mine.fingerprint().ToString(), ", no longer by ", before.fingerprint().ToString());
+  entry.result_hash = std::string(mine.AsStringView());
+  rocksdb::WriteBatch batch;
+  CAIRN_ASSIGN_OR_RETURN(AuditLog::Receipt receipt, Append(std::move(entry), &batch));
+  key_history_.emplace_back(receipt.seq, mine);
+  CAIRN_LOG_INFO("recorded the rotation of the identity key in the audit log (entry ", receipt.seq,
+                 ")");
+  return absl::OkStatus();
 }
 
 AuditEntry AuditWriter::Begin(AuditKind kind, AuditDecision decision,
@@ -161,14 +207,15 @@ absl::Status AuditWriter::Checkpoint() {
 }
 
 AuditVerifier AuditWriter::Verifier() const {
-  std::vector<PublicKey> keys = trusted_keys_;
-  return [keys](absl::string_view public_key, absl::string_view message,
+  return [this](uint64_t seq, absl::string_view public_key, absl::string_view message,
                 absl::string_view signature) -> absl::Status {
     absl::StatusOr<PublicKey> key = PublicKey::FromBytes(public_key);
     if (!key.ok()) return key.status();
-    if (std::find(keys.begin(), keys.end(), *key) == keys.end()) {
+    const PublicKey& in_force = KeyInForceAt(seq);
+    if (*key != in_force) {
       return absl::UnauthenticatedError(absl::StrCat(
-          "checkpoint signed by ", key->fingerprint().ToString(), ", not by this participant"));
+          "checkpoint signed by ", key->fingerprint().ToString(), ", not by ",
+          in_force.fingerprint().ToString(), ", this participant's key for entry ", seq));
     }
     absl::StatusOr<Signature> sig = Signature::FromBytes(signature);
     if (!sig.ok()) return sig.status();

@@ -13,7 +13,11 @@
 // is OK again once one succeeds.
 //
 // Checkpoints: every kCheckpointEvery entries (and on request) the head of the chain is signed
-// with the participant's identity key.
+// with the participant's identity key. Each key signs only its own stretch of the log: when
+// cairnd starts with a key other than the one in force at the head (`cairnctl identity
+// rotate`), it appends a key-rotation entry naming the new key, and a checkpoint verifies only
+// with the key in force at the entry it attests. A key retired by a rotation (or stolen) can
+// therefore not sign for anything written after it.
 //
 // Threading: every method runs on the daemon's writer thread, except Verify() and the const
 // accessors of log(), which only read.
@@ -92,12 +96,16 @@ class AuditWriter {
   absl::Status Refuse(absl::string_view what, const absl::Status& why);
   absl::Status RecoverIfDue();
   AuditVerifier Verifier() const;
+  // The keys in force from each sequence number on, from the key-rotation entries.
+  absl::Status LoadKeyHistory(const std::vector<PublicKey>& former_keys);
+  const PublicKey& KeyInForceAt(uint64_t seq) const;
+  absl::Status RecordRotationIfNeeded();
 
   Database* db_ = nullptr;
   const ParticipantIdentity* me_ = nullptr;
   const Clock* clock_ = nullptr;
   std::function<uint64_t()> policy_version_;
-  std::vector<PublicKey> trusted_keys_;  // ours now and before rotations
+  std::vector<std::pair<uint64_t, PublicKey>> key_history_;  // (first seq, key), ascending
   std::unique_ptr<AuditLog> log_;
   absl::Status health_;
   bool permanent_ = false;  // a verification failure: no retry

@@ -86,7 +86,8 @@ struct RoundVerdict {
   uint64_t policy_version = 0;
 };
 
-// A member's release of its figures into a round, as its audit entry records it.
+// A member's part in a round (its count commitments, then its figures), as its audit entries
+// record it.
 struct RoundRelease {
   std::string requester;              // roster name: the partner in the policy
   std::string requester_fingerprint;  // "ed25519:..."
@@ -95,8 +96,8 @@ struct RoundRelease {
   Query query;
   std::string grant;  // chosen when the member committed to the round
   size_t cohort_size = 0;
-  size_t released_groups = 0;
-  std::string release_hash;  // federation_audit.h FederatedReleaseHash
+  size_t released_groups = 0;  // ReleaseRound
+  std::string release_hash;    // federation_audit.h FederatedReleaseHash
 };
 
 struct BudgetView {
@@ -152,14 +153,22 @@ class Disclosure {
   // spends nothing. Refused while partner queries are refused (health()).
   RoundVerdict CheckRound(absl::string_view requester, const Query& query,
                           absl::string_view consortium, Timestamp now) const;
-  // Admits a member's release: the rate limit and budget of the grant (refused if the policy
-  // now admits the round by another grant, or not at all), then ONE write holding the audit
-  // entry (kind "federated", allowed, with the epsilon spent and the release hash), the budget
-  // debit, and whatever `stage` adds to the batch (the cohort memory). `on_commit` runs after
-  // the write. When refused, nothing is written: the caller audits the refusal (RecordRound).
+  // Admits a member's count phase, just before its count commitments leave: the rate limit and
+  // budget of the grant (refused if the policy now admits the round by another grant, or not
+  // at all), then ONE write holding the audit entry (kind "federated-counts", allowed, with the
+  // epsilon spent and the release hash), the budget debit, and whatever `stage` adds to the
+  // batch. When refused, nothing is written: the caller audits the refusal (RecordRound).
   RoundVerdict AdmitRound(const RoundRelease& release,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& stage,
                           Timestamp now);
+  // Records a member's release of its figures, just before they leave: the grant chosen at the
+  // proposal must still admit the query (its rate limit and budget were counted by AdmitRound),
+  // then ONE write holding the audit entry (kind "federated", allowed, with the release hash)
+  // and whatever `stage` adds to the batch (the cohort memory). When refused, nothing is
+  // written.
+  RoundVerdict ReleaseRound(const RoundRelease& release,
+                            const std::function<absl::Status(rocksdb::WriteBatch*)>& stage,
+                            Timestamp now);
   // Appends an audit entry about federation — a member's refusal or failure ("federated"), a
   // round this daemon ran ("federated-request"), a roster import ("consortium-add") — with the
   // policy version in force, in one write with whatever `batch` already holds. Fails (and

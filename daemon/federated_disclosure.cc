@@ -1,7 +1,8 @@
 // Disclosure's federated-round methods (see disclosure.h and daemon/federation_service.h): the
-// same policy, gate, budget ledger and audit log as partner queries, so that a member's figures
-// leave a round only after the one write that holds its audit entry, its budget debit and its
-// cohort memory. Writer thread only, like the rest of Disclosure's writing side.
+// same policy, gate, budget ledger and audit log as partner queries, so that a member's count
+// commitments leave a round only after the one write that holds their audit entry and budget
+// debit, and its figures only after the one write that holds their audit entry and its cohort
+// memory. Writer thread only, like the rest of Disclosure's writing side.
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "crypto/hash.h"
@@ -90,12 +91,50 @@ RoundVerdict Disclosure::AdmitRound(const RoundRelease& release,
   entry.policy_version = version;
   entry.epsilon_micros = epsilon;
   entry.result_hash = release.release_hash;
-  entry.kind = "federated";
+  entry.kind = "federated-counts";
   entry.reason = absl::StrCat(
-      "released figures for ", release.released_groups, " groups into round ",
-      HexEncode(release.round_digest), " of consortium ", release.consortium, " (cohort of ",
-      release.cohort_size, ") under grant '", grant.name, "'",
+      "sent its contributor commitments into round ", HexEncode(release.round_digest),
+      " of consortium ", release.consortium, " (cohort of ", release.cohort_size, ") under grant '",
+      grant.name, "'",
       grant.privacy ? absl::StrCat(", with ", DescribeNoise(grant, release.query)) : "");
+  absl::StatusOr<AuditLog::Receipt> receipt = WriteEntry(std::move(entry), &batch, nullptr);
+  if (!receipt.ok()) return Refused(receipt.status(), version);
+  return verdict;
+}
+
+RoundVerdict Disclosure::ReleaseRound(
+    const RoundRelease& release, const std::function<absl::Status(rocksdb::WriteBatch*)>& stage,
+    Timestamp now) {
+  const uint64_t version = current_.version.version;
+  if (!health_.ok()) return Refused(health_, version);
+  // The round's rate limit and budget were counted when its counts left (AdmitRound): only
+  // the grant's terms are checked again, in case the policy changed since.
+  const Decision decided =
+      cairn::Decide(current_.policy, release.requester, release.query, now, release.consortium);
+  if (decided.allowed && decided.grant->name != release.grant) {
+    return Refused(absl::PermissionDeniedError(absl::StrCat(
+                       "the policy changed during the round: grant '", release.grant,
+                       "' no longer admits it (grant '", decided.grant->name, "' would)")),
+                   version);
+  }
+  RoundVerdict verdict = VerdictOf(decided, version);
+  if (!decided.allowed) return verdict;
+  rocksdb::WriteBatch batch;
+  if (absl::Status staged = stage(&batch); !staged.ok()) return Refused(staged, version);
+  AuditEntry entry;
+  entry.time = now;
+  entry.partner = release.requester;
+  entry.partner_fingerprint = release.requester_fingerprint;
+  entry.request_hash = release.round_digest;
+  entry.decision = AuditDecision::kAllowed;
+  entry.grant = release.grant;
+  entry.policy_version = version;
+  entry.result_hash = release.release_hash;
+  entry.kind = "federated";
+  entry.reason =
+      absl::StrCat("released figures for ", release.released_groups, " groups into round ",
+                   HexEncode(release.round_digest), " of consortium ", release.consortium,
+                   " (cohort of ", release.cohort_size, ") under grant '", release.grant, "'");
   absl::StatusOr<AuditLog::Receipt> receipt = WriteEntry(std::move(entry), &batch, nullptr);
   if (!receipt.ok()) return Refused(receipt.status(), version);
   CrashAt("after-federated-commit");

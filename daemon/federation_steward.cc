@@ -23,18 +23,10 @@ Decision DaemonRoundSteward::Check(absl::string_view requester, const Query& que
                                    absl::string_view consortium, Timestamp now) {
   Disclosure* disclosure = &disclosure_;
   std::string who(requester), in(consortium);
-  RoundVerdict verdict;
-  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 verdict =
-                     writer_.RunSync([&] { return disclosure->CheckRound(who, query, in, now); });
-               })) {
-    verdict = RoundVerdict{};
-    verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");
-  }
-  return DecisionOf(std::move(verdict));
+  return OnWriter([&] { return disclosure->CheckRound(who, query, in, now); });
 }
 
-Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
+RoundRelease DaemonRoundSteward::ReleaseOf(const ReleaseNotice& notice) const {
   RoundRelease release;
   release.requester = notice.requester;
   if (const RosterMember* m = roster_.FindByName(notice.requester)) {
@@ -47,7 +39,32 @@ Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
   release.cohort_size = notice.cohort.size();
   release.released_groups = notice.released_groups;
   release.release_hash = FederatedReleaseHash(notice.round, notice.cohort);
+  return release;
+}
 
+Decision DaemonRoundSteward::OnWriter(const std::function<RoundVerdict()>& step) {
+  RoundVerdict verdict;
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] { verdict = writer_.RunSync(step); })) {
+    verdict = RoundVerdict{};
+    verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");
+  }
+  return DecisionOf(std::move(verdict));
+}
+
+Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
+  const RoundRelease release = ReleaseOf(notice);
+  Disclosure* disclosure = &disclosure_;
+  auto nothing_else = [](rocksdb::WriteBatch*) { return absl::OkStatus(); };
+  Decision d = OnWriter([&] { return disclosure->AdmitRound(release, nothing_else, notice.now); });
+  if (!d.allowed) {
+    CAIRN_LOG_INFO("refused to send counts into round ", notice.round, " of consortium ",
+                   notice.consortium, ": ", d.reason);
+  }
+  return d;
+}
+
+Decision DaemonRoundSteward::RecordRelease(const ReleaseNotice& notice) {
+  const RoundRelease release = ReleaseOf(notice);
   // The stored memory plus this round, staged into the audit entry's batch. Only the writer
   // thread writes it, so reading it there first is consistent.
   ConsortiumStore* store = &store_;
@@ -70,19 +87,12 @@ Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
     return absl::OkStatus();
   };
   Disclosure* disclosure = &disclosure_;
-  RoundVerdict verdict;
-  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&] {
-                 verdict = writer_.RunSync(
-                     [&] { return disclosure->AdmitRound(release, stage, notice.now); });
-               })) {
-    verdict = RoundVerdict{};
-    verdict.reason = absl::StrCat("this daemon is stopping (", e->getDescription().cStr(), ")");
-  }
-  if (!verdict.allowed) {
+  Decision d = OnWriter([&] { return disclosure->ReleaseRound(release, stage, notice.now); });
+  if (!d.allowed) {
     CAIRN_LOG_INFO("refused to release figures into round ", notice.round, " of consortium ",
-                   notice.consortium, ": ", verdict.reason);
+                   notice.consortium, ": ", d.reason);
   }
-  return DecisionOf(std::move(verdict));
+  return d;
 }
 
 }  // namespace cairn

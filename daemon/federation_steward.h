@@ -2,13 +2,18 @@
 // the daemon's own policy, gate, budget ledger and audit log decide whether the member takes
 // part in a round and release its figures, exactly as for a partner's query.
 //
-//   Check  the policy in force decides (Disclosure::CheckRound); spends nothing.
-//   Admit  the grant chosen at the proposal must still admit the round; then ONE write holds
-//          the audit entry (kind "federated"), the budget debit and the member's cohort memory
-//          with this round added (ConsortiumStore, family kFederation). The member records the
-//          round in its own memory right after (federation/member.cc), so the stored memory
-//          and the member's stay equal, and a restarted member starts from the stored one.
-//          If the write fails, the member sends nothing.
+//   Check          the policy in force decides (Disclosure::CheckRound); spends nothing.
+//   Admit          before the member's count commitments leave: the grant chosen at the
+//                  proposal must still admit the round, within its rate limit and budget; then
+//                  ONE write holds the audit entry (kind "federated-counts") and the budget
+//                  debit (Disclosure::AdmitRound). If the write fails, the member sends nothing.
+//   RecordRelease  before the member's figures leave: the grant must still admit the query;
+//                  then ONE write holds the audit entry (kind "federated") and the member's
+//                  cohort memory with this round added (ConsortiumStore, family kFederation;
+//                  Disclosure::ReleaseRound). The member records the round in its own memory
+//                  right after (federation/member.cc), so the stored memory and the member's
+//                  stay equal, and a restarted member starts from the stored one. If the write
+//                  fails, the member sends nothing.
 //
 // Threading: the member calls it on a reader thread, under the member's lock (one call at a
 // time). Every call runs on the writer thread (WorkerThread::RunSync), where Disclosure and
@@ -17,6 +22,7 @@
 #ifndef CAIRN_DAEMON_FEDERATION_STEWARD_H_
 #define CAIRN_DAEMON_FEDERATION_STEWARD_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,9 +48,13 @@ class DaemonRoundSteward final : public RoundSteward {
   Decision Check(absl::string_view requester, const Query& query, absl::string_view consortium,
                  Timestamp now) override;
   Decision Admit(const ReleaseNotice& notice) override;
+  Decision RecordRelease(const ReleaseNotice& notice) override;
 
  private:
   Decision DecisionOf(RoundVerdict verdict);
+  RoundRelease ReleaseOf(const ReleaseNotice& notice) const;
+  // Runs `step` on the writer thread; refused if the writer has stopped.
+  Decision OnWriter(const std::function<RoundVerdict()>& step);
 
   WorkerThread& writer_;
   Disclosure& disclosure_;

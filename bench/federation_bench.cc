@@ -253,20 +253,20 @@ Bytes AverageTraffic(TestConsortium& consortium, int members) {
   return b;
 }
 
-// Seconds a member spent in `call`.
+// CPU seconds a member spent in `call`.
 double HandleSeconds(TestConsortium& consortium, int i, FederationCall call) {
   return consortium.transport()
              .TrafficOf(consortium.member(i).identity.public_key())
-             .handle_micros[static_cast<int>(call)] *
+             .handle_cpu_micros[static_cast<int>(call)] *
          1e-6;
 }
 
 // What the round measured, whichever way it ran.
 struct RoundFigures {
-  double round_cpu = 0;   // whole: measured; else extrapolated
-  double round_wall = 0;  // whole only
-  double requester = 0;   // the requester's own time (wall, single-threaded: ~ CPU)
-  double propose = 0, announce = 0, values = 0;  // mean per member
+  double round_cpu = 0;                          // whole: measured; else extrapolated
+  double round_wall = 0;                         // whole only
+  double requester = 0;                          // the requester's own CPU
+  double propose = 0, announce = 0, values = 0;  // mean CPU per member
   double slowest_per_step = 0;                   // sum over the steps of the slowest member
   int values_members = 0;
   size_t values_request_bytes = 0;
@@ -300,9 +300,9 @@ RoundFigures WholeRound(TestConsortium& consortium, const RoundRequest& request)
   f.result = OrDie(std::move(result), "the round");
   f.round_wall = round.wall();
   f.round_cpu = round.cpu();
-  f.requester = round.wall() - consortium.transport().broadcast_micros() * 1e-6;
   f.values_members = consortium.size();
   MeasureMembers(consortium, consortium.size(), &f);
+  f.requester = f.round_cpu - consortium.size() * (f.propose + f.announce + f.values);
   for (size_t i = 0; i < f.result->counts.size(); ++i) {
     f.counts.push_back(OpenContribution(f.result->counts[i]).value());
   }
@@ -323,7 +323,7 @@ RoundFigures SampledRound(TestConsortium& consortium, const RoundRequest& reques
   const Identity& requester = consortium.requester();
   const Proposal p = ProposalOf(consortium, request, 's');
   const KeySpace keys = KeySpace::Make(p.query, p.group_values).value();
-  Stopwatch requester_time;
+  const double cpu_start = CpuSeconds();
   const SignedMessage proposal = SignProposal(requester, p);
   const RoundDigest digest = DigestProposal(proposal.body);
   for (const auto& reply :
@@ -353,10 +353,10 @@ RoundFigures SampledRound(TestConsortium& consortium, const RoundRequest& reques
   for (const auto& reply : transport.Broadcast(FederationCall::kValues, sample, values_bytes)) {
     OrDie(reply.status(), "values");
   }
-  requester_time.Stop();
-  f.requester = requester_time.wall() - transport.broadcast_micros() * 1e-6;
   MeasureMembers(consortium, values_members, &f);
   const int n = consortium.size();
+  // Single-threaded or not, the process's CPU minus what the members' calls took.
+  f.requester = CpuSeconds() - cpu_start - n * (f.propose + f.announce) - values_members * f.values;
   f.round_cpu = f.requester + n * (f.propose + f.announce + f.values);
   return f;
 }
@@ -393,12 +393,13 @@ void Main(const Config& c) {
   } else {
     std::printf("round CPU, extrapolated to %4d members         %8.3f s\n", c.members, f.round_cpu);
   }
-  std::printf("  of which the requester                          %8.3f s\n", f.requester);
+  std::printf("  of which the requester, CPU                     %8.3f s\n", f.requester);
   std::printf(
-      "  a member's steps: propose %.1f ms, announce %.1f ms, values %.1f ms (mean of %d)\n",
+      "  a member's steps, CPU: propose %.1f ms, announce %.1f ms, values %.1f ms (mean of %d)\n",
       1e3 * f.propose, 1e3 * f.announce, 1e3 * f.values, f.values_members);
-  std::printf("  members in parallel (estimate: requester + slowest member per step)  %.3f s\n",
-              f.requester + f.slowest_per_step);
+  std::printf(
+      "  members on their own machines (requester + slowest member per step, CPU)  %.3f s\n",
+      f.requester + f.slowest_per_step);
 
   // 2. The parts of the count phase.
   const std::vector<uint32_t> contributors = OrDie(OpenCounts(f.counts, keys), "opening");

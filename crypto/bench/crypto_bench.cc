@@ -139,9 +139,9 @@ BENCHMARK(BM_VerifyBitProof);
 void BM_ModelVerifyWithTheMaskOnH(benchmark::State& state) {
   const Scalar e0 = RandomPublicScalar(), e1 = RandomPublicScalar(), s0 = RandomPublicScalar(),
                s1 = RandomPublicScalar();
-  const RistrettoPoint c = RandomPoint();
+  const RistrettoPoint c = RandomPoint(), g = RandomPoint();
   for (auto _ : state) {
-    const RistrettoPoint y1 = SubtractPoints(c, RandomPoint()).value();
+    const RistrettoPoint y1 = SubtractPoints(c, g).value();  // C - G
     const RistrettoPoint a0 = SubtractPoints(MultiplyPoint(s0.data(), GeneratorH()).value(),
                                              MultiplyPoint(e0.data(), c).value())
                                   .value();

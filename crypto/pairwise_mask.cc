@@ -18,6 +18,7 @@ namespace {
 constexpr absl::string_view kPairKeyLabel = "cairn-pairwise-key-v1";
 constexpr absl::string_view kCohortLabel = "cairn-cohort-v1";
 constexpr absl::string_view kStreamLabel = "cairn-mask-stream-v1";
+constexpr absl::string_view kScalarStreamLabel = "cairn-scalar-stream-v1";
 
 // Multi-part BLAKE2b-256.
 class Blake2b {
@@ -50,6 +51,33 @@ class Blake2b {
 
 bool FingerprintLess(const PublicKey& a, const PublicKey& b) {
   return a.fingerprint() < b.fingerprint();
+}
+
+absl::Status CheckQueryId(absl::string_view query_id) {
+  if (query_id.empty() || query_id.size() > kMaxQueryIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query id must have 1..", kMaxQueryIdBytes, " bytes, got ", query_id.size()));
+  }
+  return absl::OkStatus();
+}
+
+// `bytes` bytes of the pair's stream `label` for the round. A subkey per round and label, so
+// the stream's nonce can be fixed: no two rounds or kinds of mask share a key.
+SecretBytes RoundStream(const PairKey& key, absl::string_view label, absl::string_view query_id,
+                        const CohortHash& cohort, size_t bytes) {
+  SecretArray<crypto_stream_xchacha20_KEYBYTES> round_key;
+  static_assert(crypto_stream_xchacha20_KEYBYTES == crypto_generichash_BYTES);
+  Blake2b(key.secret().data(), key.secret().size())
+      .AddField(label)
+      .AddField(query_id)
+      .Add(cohort.data(), cohort.size())
+      .Finish(round_key.data());
+  SecretBytes stream(bytes);
+  static const uint8_t kZeroNonce[crypto_stream_xchacha20_NONCEBYTES] = {};
+  if (bytes > 0) {
+    crypto_stream_xchacha20(stream.data(), stream.size(), kZeroNonce, round_key.data());
+  }
+  return stream;
 }
 
 }  // namespace
@@ -110,29 +138,14 @@ absl::StatusOr<CohortHash> HashCohort(absl::Span<const PublicKey> members) {
 
 absl::StatusOr<std::vector<uint64_t>> PairMaskStream(const PairKey& key, absl::string_view query_id,
                                                      const CohortHash& cohort, size_t count) {
-  if (query_id.empty() || query_id.size() > kMaxQueryIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("query id must have 1..", kMaxQueryIdBytes, " bytes, got ", query_id.size()));
-  }
+  CAIRN_RETURN_IF_ERROR(CheckQueryId(query_id));
   if (count > kMaxMaskValues) {
     return absl::InvalidArgumentError(
         absl::StrCat("at most ", kMaxMaskValues, " mask values per round, asked for ", count));
   }
   CAIRN_RETURN_IF_ERROR(InitCrypto());
-  // A subkey per round, so the stream's nonce can be fixed: no two rounds share a key.
-  SecretArray<crypto_stream_xchacha20_KEYBYTES> round_key;
-  static_assert(crypto_stream_xchacha20_KEYBYTES == crypto_generichash_BYTES);
-  Blake2b(key.secret().data(), key.secret().size())
-      .AddField(kStreamLabel)
-      .AddField(query_id)
-      .Add(cohort.data(), cohort.size())
-      .Finish(round_key.data());
-
-  SecretBytes stream(count * sizeof(uint64_t));
-  static const uint8_t kZeroNonce[crypto_stream_xchacha20_NONCEBYTES] = {};
-  if (count > 0) {
-    crypto_stream_xchacha20(stream.data(), stream.size(), kZeroNonce, round_key.data());
-  }
+  const SecretBytes stream =
+      RoundStream(key, kStreamLabel, query_id, cohort, count * sizeof(uint64_t));
   std::vector<uint64_t> values(count);
   for (size_t i = 0; i < count; ++i) {
     const uint8_t* p = stream.data() + 8 * i;
@@ -141,6 +154,23 @@ absl::StatusOr<std::vector<uint64_t>> PairMaskStream(const PairKey& key, absl::s
     values[i] = v;
   }
   return values;
+}
+
+absl::StatusOr<SecretBytes> PairScalarStream(const PairKey& key, absl::string_view query_id,
+                                             const CohortHash& cohort, size_t count) {
+  CAIRN_RETURN_IF_ERROR(CheckQueryId(query_id));
+  if (count > kMaxMaskScalars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxMaskScalars, " mask scalars per round, asked for ", count));
+  }
+  CAIRN_RETURN_IF_ERROR(InitCrypto());
+  const SecretBytes stream =
+      RoundStream(key, kScalarStreamLabel, query_id, cohort, count * kWideScalarBytes);
+  SecretBytes scalars(count * kScalarBytes);
+  for (size_t i = 0; i < count; ++i) {
+    ReduceWideScalar(stream.data() + i * kWideScalarBytes, scalars.data() + i * kScalarBytes);
+  }
+  return scalars;
 }
 
 absl::StatusOr<std::vector<uint64_t>> CohortMask(const Identity& self,
@@ -159,6 +189,30 @@ absl::StatusOr<std::vector<uint64_t>> CohortMask(const Identity& self,
                            PairMaskStream(key, query_id, cohort_hash, count));
     const bool add = FingerprintLess(self.public_key(), peer);
     for (size_t i = 0; i < count; ++i) mask[i] = add ? mask[i] + stream[i] : mask[i] - stream[i];
+  }
+  return mask;
+}
+
+absl::StatusOr<SecretBytes> CohortScalarMask(const Identity& self,
+                                             absl::Span<const PublicKey> cohort,
+                                             absl::string_view query_id, size_t count) {
+  CAIRN_ASSIGN_OR_RETURN(const CohortHash cohort_hash, HashCohort(cohort));
+  if (std::find(cohort.begin(), cohort.end(), self.public_key()) == cohort.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(self.fingerprint().ToString(), " is not a member of the cohort"));
+  }
+  SecretBytes mask(count * kScalarBytes);
+  for (const PublicKey& peer : cohort) {
+    if (peer == self.public_key()) continue;
+    CAIRN_ASSIGN_OR_RETURN(const PairKey key, DerivePairKey(self, peer));
+    CAIRN_ASSIGN_OR_RETURN(const SecretBytes stream,
+                           PairScalarStream(key, query_id, cohort_hash, count));
+    const bool add = FingerprintLess(self.public_key(), peer);
+    for (size_t i = 0; i < count; ++i) {
+      uint8_t* z = mask.data() + i * kScalarBytes;
+      const uint8_t* r = stream.data() + i * kScalarBytes;
+      add ? AddScalars(z, r, z) : SubtractScalars(z, r, z);
+    }
   }
   return mask;
 }

@@ -11,6 +11,11 @@
 // A member that disagrees on the query id or the cohort derives unrelated streams: the sum is
 // then garbage, never a leak.
 //
+// The same pair keys also give masks in the scalars of ristretto255 (Z/l, crypto/ristretto.h),
+// for the randomness of bit commitments (crypto/bit_commitment.h): each is 64 bytes of a
+// second stream, under its own subkey, reduced mod l, and they cancel in the same way, so
+// that the cohort's commitments add up to a multiple of H alone.
+//
 // Functions are thread-safe; PairKey is thread-compatible.
 #ifndef CAIRN_CRYPTO_PAIRWISE_MASK_H_
 #define CAIRN_CRYPTO_PAIRWISE_MASK_H_
@@ -25,6 +30,7 @@
 #include "absl/types/span.h"
 #include "crypto/identity.h"
 #include "crypto/public_key.h"
+#include "crypto/ristretto.h"
 #include "crypto/secret.h"
 
 namespace cairn {
@@ -35,6 +41,8 @@ inline constexpr size_t kCohortHashBytes = 32;
 // X25519 per peer plus 8 bytes of stream per value per peer.
 inline constexpr size_t kMaxCohortMembers = 1000;
 inline constexpr size_t kMaxMaskValues = size_t{1} << 20;
+// Scalars per stream: 64 bytes of stream each, so the same 8 MiB as kMaxMaskValues.
+inline constexpr size_t kMaxMaskScalars = kMaxMaskValues / 8;
 inline constexpr size_t kMaxQueryIdBytes = 256;
 
 // The key shared by two identities. Same on both sides; wiped on destruction; never printed.
@@ -76,6 +84,20 @@ absl::StatusOr<std::vector<uint64_t>> PairMaskStream(const PairKey& key, absl::s
 absl::StatusOr<std::vector<uint64_t>> CohortMask(const Identity& self,
                                                  absl::Span<const PublicKey> cohort,
                                                  absl::string_view query_id, size_t count);
+
+// `count` scalars (kScalarBytes each, canonical) of the pair's scalar stream for the round
+// (query_id, cohort): both members of the pair get the same. Unrelated to PairMaskStream's
+// values for the same round. InvalidArgument as PairMaskStream, or if count exceeds
+// kMaxMaskScalars.
+absl::StatusOr<SecretBytes> PairScalarStream(const PairKey& key, absl::string_view query_id,
+                                             const CohortHash& cohort, size_t count);
+
+// `self`'s net scalar mask: the sum over every other member of +stream (if self's fingerprint
+// is the smaller) or -stream, mod l; over the whole cohort these sum to 0. `count` scalars.
+// InvalidArgument as CohortMask.
+absl::StatusOr<SecretBytes> CohortScalarMask(const Identity& self,
+                                             absl::Span<const PublicKey> cohort,
+                                             absl::string_view query_id, size_t count);
 
 }  // namespace cairn
 

@@ -3,11 +3,13 @@
 #include <bitset>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/csprng.h"
+#include "crypto/ristretto.h"
 #include "crypto/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -217,6 +219,57 @@ TEST_F(PairwiseMaskTest, RejectsBadRoundParameters) {
   EXPECT_THAT(CohortMask(members_[0], cohort_, "q-1", kMaxMaskValues + 1),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mask values")));
   EXPECT_THAT(CohortMask(members_[0], cohort_, "q-1", 0), IsOk());
+}
+
+// Scalar masks (for bit commitments): they cancel mod l over the cohort, and only then.
+class ScalarMaskTest : public PairwiseMaskTest {
+ protected:
+  static constexpr size_t kScalars = 64;
+
+  SecretBytes ScalarMaskOf(size_t member, absl::string_view query_id = "q-1") {
+    return CohortScalarMask(members_[member], cohort_, query_id, kScalars).value();
+  }
+  // How many of the kScalars positions sum to zero mod l over `masks`.
+  static size_t ZeroSums(const std::vector<SecretBytes>& masks) {
+    size_t zeros = 0;
+    for (size_t i = 0; i < kScalars; ++i) {
+      Scalar sum{};
+      for (const SecretBytes& m : masks) {
+        AddScalars(sum.data(), m.data() + i * kScalarBytes, sum.data());
+      }
+      zeros += sum == Scalar{} ? 1 : 0;
+    }
+    return zeros;
+  }
+};
+
+TEST_F(ScalarMaskTest, ScalarMasksSumToZeroOverTheWholeCohort) {
+  std::vector<SecretBytes> masks;
+  for (size_t m = 0; m < members_.size(); ++m) masks.push_back(ScalarMaskOf(m));
+  EXPECT_EQ(ZeroSums(masks), kScalars);
+  // Negative controls: one member missing, or one with another round: no position cancels.
+  std::vector<SecretBytes> without_one;
+  for (size_t m = 1; m < members_.size(); ++m) without_one.push_back(ScalarMaskOf(m));
+  EXPECT_EQ(ZeroSums(without_one), 0u);
+  masks[3] = ScalarMaskOf(3, "q-2");
+  EXPECT_EQ(ZeroSums(masks), 0u);
+}
+
+TEST_F(ScalarMaskTest, ScalarMasksAreCanonicalAndUnrelatedToTheWordMasks) {
+  const SecretBytes mask = ScalarMaskOf(0);
+  for (size_t i = 0; i < kScalars; ++i) {
+    EXPECT_TRUE(IsCanonicalScalar(mask.data() + i * kScalarBytes)) << i;
+  }
+  const PairKey key = DerivePairKey(members_[0], cohort_[1]).value();
+  const SecretBytes scalars = PairScalarStream(key, "q-1", Hash(cohort_), 4).value();
+  const std::vector<uint64_t> words = PairMaskStream(key, "q-1", Hash(cohort_), 16).value();
+  EXPECT_NE(std::memcmp(scalars.data(), words.data(), 8 * sizeof(uint64_t)), 0);
+  EXPECT_EQ(
+      PairScalarStream(DerivePairKey(members_[1], cohort_[0]).value(), "q-1", Hash(cohort_), 4)
+          .value(),
+      scalars);
+  EXPECT_THAT(PairScalarStream(key, "q-1", Hash(cohort_), kMaxMaskScalars + 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mask scalars")));
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ TEST_F(AdminConvertTest, AnAuditEntryKeepsItsBytesAndItsKind) {
 }
 
 TEST_F(AdminConvertTest, EveryKindOfEntryHasItsOwnProtocolValue) {
-  for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
+  for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedCounts,
+                         AuditKind::kFederatedRequest,
                          AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
                          AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd, AuditKind::kKeyRotation}) {
     AuditEntry e;

@@ -1,13 +1,56 @@
 // The daemon's round steward; see federation_steward.h.
 #include "daemon/federation_steward.h"
 
+#include <functional>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "crypto/hash.h"
 #include "federation/cohort_memory.h"
+#include "federation/release_hash.h"
 #include "federation/round.h"
 
 namespace cairn {
+namespace {
+
+// What a member sends out of a round, on its way through the release pipeline: only the
+// commit step has work to do (the member checked the round and computed what it sends; it
+// signs it itself).
+class RoundSend final : public ReleaseSteps {
+ public:
+  enum class What { kCounts, kFigures };
+  using Stage = std::function<absl::Status(rocksdb::WriteBatch*)>;
+
+  RoundSend(What what, RoundRelease release, Stage stage)
+      : what_(what), release_(std::move(release)), stage_(std::move(stage)) {}
+
+  absl::Status Commit(ReleaseGate& gate) override {
+    verdict_ = what_ == What::kCounts ? gate.AdmitRound(release_, stage_)
+                                      : gate.ReleaseRound(release_, stage_);
+    return verdict_.allowed ? absl::OkStatus() : absl::PermissionDeniedError(verdict_.reason);
+  }
+
+  // The gate's verdict, refused if the release did not go through to the end.
+  RoundVerdict Outcome(const absl::Status& released) && {
+    if (!released.ok() && verdict_.allowed) {
+      // Admitted and written, but not made durable (or the daemon is stopping): nothing leaves.
+      verdict_.allowed = false;
+      verdict_.reason = std::string(released.message());
+    } else if (!released.ok() && verdict_.reason.empty()) {
+      verdict_.reason = std::string(released.message());
+    }
+    return std::move(verdict_);
+  }
+
+ private:
+  const What what_;
+  const RoundRelease release_;
+  const Stage stage_;
+  RoundVerdict verdict_;
+};
+
+}  // namespace
 
 Decision DaemonRoundSteward::DecisionOf(RoundVerdict verdict) {
   Decision d;
@@ -19,29 +62,21 @@ Decision DaemonRoundSteward::DecisionOf(RoundVerdict verdict) {
   return d;
 }
 
-namespace {
-
-// A member's figures on their way out of a round: only the commit step has work to do (the
-// member checked the round and computed its figures; it signs them itself).
-class FederatedRelease final : public ReleaseSteps {
- public:
-  FederatedRelease(RoundRelease release, std::function<absl::Status(rocksdb::WriteBatch*)> stage)
-      : release_(std::move(release)), stage_(std::move(stage)) {}
-
-  absl::Status Commit(ReleaseGate& gate) override {
-    verdict_ = gate.AdmitRound(release_, stage_);
-    return verdict_.allowed ? absl::OkStatus() : absl::PermissionDeniedError(verdict_.reason);
+RoundRelease DaemonRoundSteward::ReleaseOf(const ReleaseNotice& notice) const {
+  RoundRelease release;
+  release.requester = notice.requester;
+  if (const RosterMember* m = roster_.FindByName(notice.requester)) {
+    release.requester_fingerprint = m->fingerprint.ToString();
   }
-
-  RoundVerdict verdict() && { return std::move(verdict_); }
-
- private:
-  const RoundRelease release_;
-  const std::function<absl::Status(rocksdb::WriteBatch*)> stage_;
-  RoundVerdict verdict_;
-};
-
-}  // namespace
+  release.consortium = notice.consortium;
+  if (!HexDecode(notice.round, &release.round_digest)) release.round_digest = notice.round;
+  release.query = notice.query;
+  release.grant = notice.grant;
+  release.cohort_size = notice.cohort.size();
+  release.released_groups = notice.released_groups;
+  release.release_hash = FederatedReleaseHash(notice.round, notice.cohort);
+  return release;
+}
 
 Decision DaemonRoundSteward::Check(absl::string_view requester, const Query& query,
                                    absl::string_view consortium, Timestamp now) {
@@ -58,19 +93,17 @@ Decision DaemonRoundSteward::Check(absl::string_view requester, const Query& que
 }
 
 Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
-  RoundRelease release;
-  release.requester = notice.requester;
-  if (const RosterMember* m = roster_.FindByName(notice.requester)) {
-    release.requester_fingerprint = m->fingerprint.ToString();
+  RoundSend counts(RoundSend::What::kCounts, ReleaseOf(notice),
+                   [](rocksdb::WriteBatch*) { return absl::OkStatus(); });
+  RoundVerdict verdict = std::move(counts).Outcome(pipeline_.RunBlocking(counts));
+  if (!verdict.allowed) {
+    CAIRN_LOG_INFO("refused to send counts into round ", notice.round, " of consortium ",
+                   notice.consortium, ": ", verdict.reason);
   }
-  release.consortium = notice.consortium;
-  if (!HexDecode(notice.round, &release.round_digest)) release.round_digest = notice.round;
-  release.query = notice.query;
-  release.grant = notice.grant;
-  release.cohort_size = notice.cohort.size();
-  release.released_groups = notice.released_groups;
-  release.release_hash = FederatedReleaseHash(notice.round, notice.cohort);
+  return DecisionOf(std::move(verdict));
+}
 
+Decision DaemonRoundSteward::RecordRelease(const ReleaseNotice& notice) {
   // The stored memory plus this round, staged into the audit entry's batch. Only the writer
   // thread writes it, so reading it there first is consistent.
   ConsortiumStore* store = &store_;
@@ -92,16 +125,8 @@ Decision DaemonRoundSteward::Admit(const ReleaseNotice& notice) {
     store->PutMemory(notice.consortium, memory.Export(), batch);
     return absl::OkStatus();
   };
-  FederatedRelease out(std::move(release), stage);
-  absl::Status released = pipeline_.RunBlocking(out);
-  RoundVerdict verdict = std::move(out).verdict();
-  if (!released.ok() && verdict.allowed) {
-    // Admitted and written, but not made durable (or the daemon is stopping): nothing leaves.
-    verdict.allowed = false;
-    verdict.reason = std::string(released.message());
-  } else if (!released.ok() && verdict.reason.empty()) {
-    verdict.reason = std::string(released.message());
-  }
+  RoundSend figures(RoundSend::What::kFigures, ReleaseOf(notice), stage);
+  RoundVerdict verdict = std::move(figures).Outcome(pipeline_.RunBlocking(figures));
   if (!verdict.allowed) {
     CAIRN_LOG_INFO("refused to release figures into round ", notice.round, " of consortium ",
                    notice.consortium, ": ", verdict.reason);

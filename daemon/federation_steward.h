@@ -1,16 +1,21 @@
 // DaemonRoundSteward: the steward of this daemon's federation member (federation/steward.h) —
 // the daemon's own policy, gate, budget ledger and audit log decide whether the member takes
-// part in a round and release its figures, exactly as for a partner's query.
+// part in a round and release what it sends, exactly as for a partner's query, and through the
+// same release pipeline (daemon/release/release_pipeline.h).
 //
-//   Check  the policy in force decides (ReleaseGate::CheckRound); spends nothing.
-//   Admit  a release through the daemon's one release pipeline (release_pipeline.h): its
-//          commit step has the gate admit it — the grant chosen at the proposal must still
-//          admit the round — and writes ONE batch holding the audit entry (kind federated),
-//          the budget debit and the member's cohort memory with this round added
-//          (ConsortiumStore, family kFederation); its sync step makes that durable. The member
-//          records the round in its own memory right after (federation/member.cc), so the
-//          stored memory and the member's stay equal, and a restarted member starts from the
-//          stored one. If the write fails, the member sends nothing.
+//   Check          the policy in force decides (ReleaseGate::CheckRound); spends nothing.
+//   Admit          before the member's count commitments leave: a release whose commit step
+//                  has the gate admit the round under the grant chosen at the proposal, within
+//                  its rate limit and budget, and write ONE batch with the audit entry (kind
+//                  federated-counts) and the debit (ReleaseGate::AdmitRound); its sync step
+//                  makes that durable. If any of it fails, the member sends nothing.
+//   RecordRelease  before the member's figures leave: a release whose commit step checks that
+//                  the grant still admits the query and writes ONE batch with the audit entry
+//                  (kind federated) and the member's cohort memory with this round added
+//                  (ConsortiumStore, family kFederation; ReleaseGate::ReleaseRound). The member
+//                  records the round in its own memory right after (federation/member.cc), so
+//                  the stored memory and the member's stay equal, and a restarted member starts
+//                  from the stored one. If any of it fails, the member sends nothing.
 //
 // Threading: the member calls it on a reader thread, under the member's lock (one call at a
 // time). The writer's steps run on the writer thread (WorkerThread::RunSync) and block the
@@ -20,14 +25,11 @@
 
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/strings/string_view.h"
-#include "crypto/public_key.h"
 #include "daemon/release/release_gate.h"
 #include "daemon/release/release_pipeline.h"
 #include "daemon/worker_thread.h"
-#include "federation/release_hash.h"
 #include "federation/roster.h"
 #include "federation/steward.h"
 #include "storage/consortium_store.h"
@@ -44,9 +46,11 @@ class DaemonRoundSteward final : public RoundSteward {
   Decision Check(absl::string_view requester, const Query& query, absl::string_view consortium,
                  Timestamp now) override;
   Decision Admit(const ReleaseNotice& notice) override;
+  Decision RecordRelease(const ReleaseNotice& notice) override;
 
  private:
   Decision DecisionOf(RoundVerdict verdict);
+  RoundRelease ReleaseOf(const ReleaseNotice& notice) const;
 
   WorkerThread& writer_;
   ReleaseGate& gate_;

@@ -112,6 +112,33 @@ TEST_F(AggregationTest, GroupsBelowTheThresholdShowOnlyTheirContributorCount) {
   EXPECT_FALSE(result->rows[2].released);  // February p1: 2
 }
 
+// A member with 2 records in a group, under its grant's min_records of 5, is not counted as a
+// contributor there; its records are in the group's total all the same.
+class MinRecordsTest : public AggregationTest {
+ protected:
+  MinRecordsTest() : AggregationTest(Options()) {}
+  static ConsortiumOptions Options() {
+    ConsortiumOptions o{5, 3};
+    o.min_records = 5;
+    return o;
+  }
+};
+
+TEST_F(MinRecordsTest, AMemberBelowItsMinRecordsIsNoContributorYetItsRecordsAreInTheTotal) {
+  for (int i = 0; i < 5; ++i) {
+    for (int r = 0; r < (i == 4 ? 2 : 5); ++r) {
+      consortium_.member(i).data.Add("energy", T("2026-01"), {"p0"}, 10 * (i + 1));
+    }
+  }
+  absl::StatusOr<FederatedResult> result =
+      consortium_.Run(QuarterByMonthAndProduct(1, consortium_.Cohort(), 3));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_EQ(result->rows[0].contributors, 4u);
+  ASSERT_TRUE(result->rows[0].released);
+  EXPECT_EQ(result->rows[0].value, 5 * (10 + 20 + 30 + 40) + 2 * 50);
+}
+
 class BigValueTest : public AggregationTest {
  protected:
   BigValueTest() : AggregationTest({14, 2}) {}

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/bit_commitment.h"
+#include "federation/count_phase.h"
 #include "federation/messages.h"
 #include "federation/tally.h"
 #include "federation/testing.h"
@@ -183,6 +185,17 @@ TEST_F(VerifyTest, AContributionResignedWithOtherWordsDoesNotAddUp) {
   EXPECT_EQ(Verify(), absl::StatusCode::kDataLoss);
 }
 
+TEST_F(VerifyTest, ACountCommitmentResignedWithAnotherBitIsDetected) {
+  // Member 0 re-signs its counts claiming 0 in February p0 (group 4) with its proof of 1.
+  Contribution c = OpenContribution(result_.counts[0]).value();
+  RistrettoPoint& feb_p0 = c.commitments[kCountCanaries + 4];
+  feb_p0 = SubtractPoints(feb_p0, GeneratorH()).value();
+  result_.counts[0] = SignContribution(consortium_.member(0).identity, c);
+  const absl::Status s = VerifyFederatedResult(result_, consortium_.roster());
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+  EXPECT_THAT(s.message(), HasSubstr("the bit proof of group 4"));
+}
+
 TEST_F(VerifyTest, MissingOrReorderedContributionsAreDetected) {
   std::swap(result_.counts[0], result_.counts[1]);
   EXPECT_EQ(Verify(), absl::StatusCode::kInvalidArgument);
@@ -228,16 +241,22 @@ TEST_F(FailureTest, AMemberToldAnotherCohortMakesTheSumGarbageNotALeak) {
   }
   // The requester's checks see it at once: member 4 signed another cohort's hash.
   const CohortHash hash = HashCohort(everyone).value();
-  EXPECT_THAT(OpenMemberContribution(counts[4], everyone[4], round, hash, Phase::kCounts,
-                                     opened[4].words.size())
-                  .status()
-                  .message(),
-              HasSubstr("was computed for another cohort"));
-  // And the numbers themselves are garbage: nothing about anyone's groups comes out.
-  const std::vector<uint64_t> sum = AddUp(opened).value();
-  EXPECT_EQ(ContributorsFromSum(sum, 5, 12).status().code(), absl::StatusCode::kDataLoss);
+  const KeySpace keys = KeySpace::Make(r.query, r.group_values).value();
+  EXPECT_THAT(
+      OpenMemberContribution(counts[4], everyone[4], round, hash, Phase::kCounts, keys.size())
+          .status()
+          .message(),
+      HasSubstr("was computed for another cohort"));
+  // And the commitments themselves are garbage: no group opens to any count, so nothing about
+  // anyone's groups comes out.
+  EXPECT_EQ(OpenCounts(opened, keys).status().code(), absl::StatusCode::kDataLoss);
+  const BitSumTable table = BitSumTable::Make(5).value();
   int plausible = 0;
-  for (size_t g = kCanaryWords; g < sum.size(); ++g) plausible += sum[g] <= 5 ? 1 : 0;
+  for (size_t cell = 0; cell < kCountCanaries + keys.size(); ++cell) {
+    RistrettoPoint sum = IdentityPoint();
+    for (const Contribution& c : opened) sum = AddPoints(sum, c.commitments[cell]).value();
+    plausible += table.Open(sum).has_value() ? 1 : 0;
+  }
   EXPECT_EQ(plausible, 0);
   // The members refuse to go on to the figures...
   const std::string values_request = EncodeValuesRequest(ValuesRequest{round, counts});

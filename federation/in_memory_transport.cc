@@ -1,6 +1,8 @@
 // The in-process transport; see in_memory_transport.h.
 #include "federation/in_memory_transport.h"
 
+#include <time.h>
+
 #include <atomic>
 #include <thread>
 
@@ -9,6 +11,16 @@
 #include "absl/time/time.h"
 
 namespace cairn {
+namespace {
+
+// CPU time of the calling thread, in microseconds.
+int64_t ThreadCpuMicros() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+}  // namespace
 
 std::vector<absl::StatusOr<std::string>> InMemoryTransport::Broadcast(
     FederationCall call, absl::Span<const PublicKey> members, absl::string_view request) {
@@ -16,7 +28,7 @@ std::vector<absl::StatusOr<std::string>> InMemoryTransport::Broadcast(
   // Each slot is written by exactly one thread; the traffic is merged after the join.
   std::vector<absl::StatusOr<std::string>> replies(members.size(),
                                                    absl::UnknownError("not called"));
-  std::vector<int64_t> micros(members.size(), 0);
+  std::vector<int64_t> micros(members.size(), 0), cpu_micros(members.size(), 0);
   std::vector<char> delivered(members.size(), 0);
   auto deliver = [&](size_t i) {
     const PublicKey& key = members[i];
@@ -33,8 +45,10 @@ std::vector<absl::StatusOr<std::string>> InMemoryTransport::Broadcast(
       }
     }
     const absl::Time start = absl::Now();
+    const int64_t cpu_start = ThreadCpuMicros();
     delivered[i] = 1;
     replies[i] = it->second->Handle(call, request);
+    cpu_micros[i] = ThreadCpuMicros() - cpu_start;
     micros[i] = absl::ToInt64Microseconds(absl::Now() - start);
     if (replies[i].ok() && after_) after_(call, key, &*replies[i]);
   };
@@ -55,6 +69,7 @@ std::vector<absl::StatusOr<std::string>> InMemoryTransport::Broadcast(
     if (!delivered[i]) continue;
     Traffic& traffic = traffic_[members[i]];
     traffic.handle_micros[static_cast<size_t>(call)] += micros[i];
+    traffic.handle_cpu_micros[static_cast<size_t>(call)] += cpu_micros[i];
     traffic.bytes_to_member += request.size();
     if (replies[i].ok()) traffic.bytes_from_member += replies[i]->size();
   }

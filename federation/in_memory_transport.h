@@ -31,8 +31,10 @@ class InMemoryTransport : public FederationTransport {
     uint64_t bytes_to_member = 0;    // requests delivered to it
     uint64_t bytes_from_member = 0;  // its replies
     // Wall-clock time the member spent handling each call, in microseconds, by
-    // FederationCall (propose, announce, values).
+    // FederationCall (propose, announce, values); and the CPU time of the thread that handled
+    // it (on a shared machine the wall time includes waiting for a CPU).
     std::array<int64_t, 3> handle_micros{};
+    std::array<int64_t, 3> handle_cpu_micros{};
   };
   using Before = std::function<absl::Status(FederationCall, const PublicKey&)>;
   using After = std::function<void(FederationCall, const PublicKey&, std::string* reply)>;

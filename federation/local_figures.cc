@@ -13,10 +13,11 @@
 namespace cairn {
 namespace {
 
-// Per metric and group: the local sum and number of records.
+// Per metric and group: the local sum and the numbers of records and series.
 struct MetricFigures {
   std::vector<double> sums;
   std::vector<uint64_t> records;
+  std::vector<uint64_t> series;
 };
 
 absl::StatusOr<MetricFigures> RunMetric(const Query& query, const std::string& metric,
@@ -27,18 +28,20 @@ absl::StatusOr<MetricFigures> RunMetric(const Query& query, const std::string& m
   part.aggregate = Aggregate::kSum;
   part.ratio_denominator.clear();
   CAIRN_ASSIGN_OR_RETURN(const QueryResult result, local(part, clamp));
-  MetricFigures f{std::vector<double>(keys.size(), 0), std::vector<uint64_t>(keys.size(), 0)};
+  MetricFigures f{std::vector<double>(keys.size(), 0), std::vector<uint64_t>(keys.size(), 0),
+                  std::vector<uint64_t>(keys.size(), 0)};
   for (const ResultRow& row : result.rows) {
     std::optional<size_t> index = keys.IndexOf(row.bucket, row.tags);
     if (!index) continue;  // outside the key space: in no group
     f.sums[*index] = row.value.value_or(0);
     f.records[*index] = row.records;
+    f.series[*index] = row.series;
   }
   return f;
 }
 
 absl::StatusOr<LocalFigures> ExactFigures(const Query& query, const KeySpace& keys,
-                                          const LocalQuery& local) {
+                                          const Grant& grant, const LocalQuery& local) {
   std::map<std::string, MetricFigures> figures;
   for (const std::string& metric : MetricsOf(query)) {
     CAIRN_ASSIGN_OR_RETURN(figures[metric], RunMetric(query, metric, std::nullopt, keys, local));
@@ -46,10 +49,15 @@ absl::StatusOr<LocalFigures> ExactFigures(const Query& query, const KeySpace& ke
   const std::vector<Component> components = ComponentsOf(query);
   LocalFigures out{std::vector<uint8_t>(keys.size(), 0),
                    std::vector<std::vector<Quanta>>(keys.size())};
+  const uint64_t min_records = std::max<uint64_t>(grant.min_records, 1);
   for (size_t g = 0; g < keys.size(); ++g) {
+    uint64_t records = 0, series = 0;
     for (const auto& [metric, f] : figures) {
-      if (f.records[g] > 0) out.contributes[g] = 1;
+      records += f.records[g];
+      series += f.series[g];
     }
+    out.contributes[g] = records >= min_records && series >= grant.min_series ? 1 : 0;
+    // The components hold every record of the group, contributor or not (see the header).
     for (const Component& c : components) {
       const MetricFigures& f = figures.at(c.metric);
       if (c.kind == Component::Kind::kCount) {
@@ -133,7 +141,7 @@ absl::StatusOr<LocalFigures> ComputeLocalFigures(const Query& query, const KeySp
                                                  const Grant& grant, const LocalQuery& local,
                                                  RandomSource& rng) {
   if (grant.privacy) return NoisyFigures(query, keys, grant, local, rng);
-  return ExactFigures(query, keys, local);
+  return ExactFigures(query, keys, grant, local);
 }
 
 }  // namespace cairn

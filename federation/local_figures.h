@@ -1,9 +1,16 @@
 // A member's own figures for a round, before masking: per group of the key space, whether it
 // contributes, and its components (round.h) in fixed point.
 //
-// Exact grants (no privacy block): a member contributes to a group iff it has records of the
-// round's metrics there; its components are its exact local sums and counts, zero where it
-// has no records.
+// Exact grants (no privacy block): a member contributes to a group iff it holds there at least
+// its grant's min_records records and min_series series of the round's metrics (a ratio's two
+// metrics together, as a bilateral answer counts them), and at least one record. Its
+// components are ALWAYS its exact local sums and counts over all its records in the group,
+// zero where it has none, whether it contributes there or not: what it holds in a group is in
+// that group's total if the group is released. Leaving out a group's records below the member's
+// minimum would make the released totals of two overlapping groups differ by exactly the
+// part left out (for example a year's total and the sum of its months), which differencing
+// would isolate. So a released group has at least min_contributors members counted, each of
+// which (if honest) holds at least its own min_records records and min_series series there.
 //
 // Grants with a privacy block: each member adds, on its own, the full noise of a private
 // release under its grant (policy/private_release.h's plan: the same parts, epsilon split,

@@ -9,6 +9,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "crypto/csprng.h"
+#include "federation/count_phase.h"
 #include "federation/tally.h"
 
 namespace cairn {
@@ -277,13 +278,31 @@ absl::StatusOr<std::string> FederationMember::AnnounceLocked(absl::string_view r
   if (!figures.ok()) return fail(figures.status());
   absl::StatusOr<RoundMasks> masks = RoundMasks::Derive(self, a.cohort, pair_keys_.get());
   if (!masks.ok()) return fail(masks.status());
+  absl::StatusOr<SecretBytes> commitment_masks =
+      masks->ScalarMask(StreamId(round.digest, Phase::kCounts), kCountCanaries + round.keys.size());
+  if (!commitment_masks.ok()) return fail(commitment_masks.status());
+  Contribution c{round.digest, masks->cohort_hash(), Phase::kCounts, self.public_key()};
+  if (absl::Status s = CommitCounts(figures->contributes, *commitment_masks, &c); !s.ok()) {
+    return fail(s);
+  }
 
-  Contribution c{round.digest, masks->cohort_hash(), Phase::kCounts, self.public_key(),
-                 CountVector(*figures)};
-  absl::StatusOr<std::vector<uint64_t>> mask =
-      masks->Mask(StreamId(round.digest, Phase::kCounts), c.words.size());
-  if (!mask.ok()) return fail(mask.status());
-  ApplyMask(*mask, &c.words);
+  // The commitments are a release of their own (under a privacy grant each bit comes from the
+  // noisy count): the steward counts the round and spends its epsilon now, before they leave.
+  const ReleaseNotice notice{round.requester,
+                             round.proposal.consortium,
+                             DigestHex(round.digest),
+                             round.proposal.query,
+                             round.grant.name,
+                             Fingerprints(a.cohort),
+                             0,
+                             now};
+  const Decision d = context_.steward->Admit(notice);
+  if (!d.allowed) return fail(absl::PermissionDeniedError(d.reason));
+  if (d.grant == nullptr || d.grant->name != round.grant.name) {
+    return fail(
+        absl::PermissionDeniedError(absl::StrCat("the policy changed during the round: grant '",
+                                                 round.grant.name, "' no longer admits it")));
+  }
 
   round.cohort = std::move(a.cohort);
   round.masks = *std::move(masks);
@@ -312,31 +331,35 @@ absl::StatusOr<std::string> FederationMember::ValuesLocked(absl::string_view req
                                                    " count contributions for a cohort of ",
                                                    round->cohort.size()));
   }
-  // Every member's count contribution, checked and added up here: the requester cannot make
-  // this member believe a group has more contributors than it has.
+  // Every member's count contribution, checked and opened here: the requester cannot make this
+  // member believe a group has more contributors than it has, and neither can a member.
   std::vector<Contribution> counts;
   counts.reserve(r.counts.size());
   for (size_t i = 0; i < r.counts.size(); ++i) {
-    CAIRN_ASSIGN_OR_RETURN(Contribution c,
-                           OpenMemberContribution(r.counts[i], round->cohort[i], round->digest,
-                                                  round->masks->cohort_hash(), Phase::kCounts,
-                                                  CountWords(round->keys)));
+    CAIRN_ASSIGN_OR_RETURN(
+        Contribution c,
+        OpenMemberContribution(r.counts[i], round->cohort[i], round->digest,
+                               round->masks->cohort_hash(), Phase::kCounts, round->keys.size()));
     counts.push_back(std::move(c));
   }
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> count_sum, AddUp(counts));
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors,
-                         ContributorsFromSum(count_sum, round->cohort.size(), round->keys.size()));
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors, OpenCounts(counts, round->keys));
   const std::vector<size_t> released = ReleasedGroups(contributors, p.min_contributors);
+  // This member's share of the proofs that decide a release, drawn now that it holds them.
+  CsprngSource csprng;
+  CAIRN_RETURN_IF_ERROR(VerifyCountProofs(counts, round->keys, released,
+                                          VerificationShare(counts.size(), p.min_contributors),
+                                          &public_key(), csprng)
+                            .status());
 
   // The release: differencing rule (again: other rounds may have finished meanwhile), the
-  // steward's admission, then the memory.
+  // steward's record of it, then the memory.
   const uint64_t min_cohort = round->grant.federation->min_cohort;
   const std::vector<Fingerprint> cohort = Fingerprints(round->cohort);
   CAIRN_RETURN_IF_ERROR(
       memory_.Check(MetricsOf(p.query), p.query.from, p.query.to, cohort, min_cohort));
   ReleaseNotice notice{round->requester,  p.consortium, DigestHex(round->digest), p.query,
                        round->grant.name, cohort,       released.size(),          now};
-  const Decision d = context_.steward->Admit(notice);
+  const Decision d = context_.steward->RecordRelease(notice);
   if (!d.allowed) return absl::PermissionDeniedError(d.reason);
   if (d.grant == nullptr || d.grant->name != round->grant.name) {
     return absl::PermissionDeniedError(absl::StrCat("the policy changed during the round: grant '",

@@ -13,19 +13,24 @@
 //   Announce  Signed(Announcement) -> Signed(Contribution, counts). The final cohort must be
 //             a subset of the proposed one, contain this member, be at least min_cohort and
 //             min_contributors large, and pass the differencing rule. The member computes its
-//             figures (local_figures.h), derives the round's pair keys, and sends its masked
-//             0/1 vector over the key space.
+//             figures (local_figures.h), derives the round's pair keys, commits to its
+//             contributor bit in every group with a proof that it is 0 or 1
+//             (count_phase.h), and has the steward admit the round (rate limit, budget, audit)
+//             before the commitments leave.
 //   Values    ValuesRequest -> Signed(Contribution, values). The member checks every member's
-//             signed count contribution, adds them up itself (garbage = refusal), releases only
-//             groups with at least min_contributors contributors, has the steward admit the
-//             release (rate, budget, audit), remembers the cohort, and sends its masked
-//             fixed-point figures, masked with streams bound to the count transcript.
+//             signed count contribution, opens the contributor counts itself (the commitments
+//             must add up to a count in every group), verifies its random share of the proofs
+//             of the groups with at least min_contributors contributors (the released ones),
+//             has the steward record the release (audit, cohort memory), remembers the cohort,
+//             and sends its masked fixed-point figures for the released groups, masked with
+//             streams bound to the count transcript.
 //
 // Replies to bad input are errors, never partial answers: InvalidArgument for malformed bytes,
 // Unauthenticated for a bad signature, AlreadyExists for a replayed proposal, ResourceExhausted
 // when too many rounds are open, FailedPrecondition for a call out of order or for an unknown
-// round, PermissionDenied for a refusal after the proposal (differencing, policy), DataLoss when
-// the count contributions do not add up. A round that fails at any step is forgotten.
+// round, PermissionDenied for a refusal after the proposal (differencing, policy, budget),
+// DataLoss when the count contributions do not add up, Unauthenticated (naming the member and
+// group) when a bit proof does not verify. A round that fails at any step is forgotten.
 //
 // Thread-safe: calls are serialised by an internal mutex (the heavy work of one round runs
 // under it; different members are independent objects).

@@ -118,6 +118,20 @@ TEST_F(MemberTest, AThresholdBelowAMembersMinimumIsRefused) {
             "the round would release groups with 2 contributors; this member's minimum is 3");
 }
 
+// Under an exact grant too, the round counts against the rate limit when the counts leave:
+// a requester that stops after the counts has used its round.
+TEST_F(MemberTest, TheRateLimitCountsARoundWhenItsCountsLeave) {
+  Grant limited = federation_testing::BenchmarkGrant({5, 3});
+  limited.rate_limit = RateLimit{1, 3600 * kMicrosPerSecond, "hour"};
+  for (int i = 0; i < consortium_.size(); ++i) consortium_.MakeMember(i, limited);
+  consortium_.transport().SetBefore([](FederationCall call, const PublicKey&) {
+    return call == FederationCall::kValues ? absl::UnavailableError("stop") : absl::OkStatus();
+  });
+  EXPECT_EQ(Run(Request()).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Run(Request()).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(RefusalOf(0), HasSubstr("allows 1 queries per hour"));
+}
+
 TEST_F(MemberTest, ARoundOfAnotherConsortiumIsRefused) {
   Proposal p = HandMade(consortium_.requester());
   p.consortium = "glass-bench";

@@ -279,7 +279,51 @@ std::string EncodeContribution(const Contribution& c) {
   b.setMemberKey(Bytes(c.member.bytes()));
   auto words = b.initWords(c.words.size());
   for (size_t i = 0; i < c.words.size(); ++i) words.set(i, c.words[i]);
+  auto commitments = b.initCommitments(c.commitments.size() * kPointBytes);
+  for (size_t i = 0; i < c.commitments.size(); ++i) {
+    std::memcpy(commitments.begin() + i * kPointBytes, c.commitments[i].data(), kPointBytes);
+  }
+  auto proofs = b.initProofs(c.proofs.size() * kBitProofBytes);
+  for (size_t i = 0; i < c.proofs.size(); ++i) {
+    EncodeBitProof(c.proofs[i], proofs.begin() + i * kBitProofBytes);
+  }
   return Encode(message);
+}
+
+// The commitments and proofs of a counts contribution: one commitment more than proofs (the
+// canary's), at most kMaxGroups proofs, every proof's scalars canonical.
+absl::Status GetCounts(proto::Contribution::Reader in, Contribution* c) {
+  const absl::string_view commitments = View(in.getCommitments());
+  const absl::string_view proofs = View(in.getProofs());
+  if (commitments.size() % kPointBytes != 0 || commitments.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("commitments: ", commitments.size(),
+                                                   " bytes is not a whole number of points"));
+  }
+  const size_t groups = commitments.size() / kPointBytes - 1;
+  if (groups > kMaxGroups) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("commitments: ", groups, " groups, at most ", kMaxGroups));
+  }
+  if (proofs.size() != groups * kBitProofBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("proofs: ", proofs.size(), " bytes for ", groups,
+                                                   " groups; one proof of ", kBitProofBytes,
+                                                   " bytes per group"));
+  }
+  c->commitments.resize(groups + 1);
+  for (size_t i = 0; i <= groups; ++i) {
+    std::memcpy(c->commitments[i].data(), commitments.data() + i * kPointBytes, kPointBytes);
+  }
+  c->proofs.reserve(groups);
+  for (size_t g = 0; g < groups; ++g) {
+    absl::StatusOr<BitProof> proof =
+        DecodeBitProof(proofs.substr(g * kBitProofBytes, kBitProofBytes));
+    if (!proof.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("proofs[", g, "]: ", proof.status().message()));
+    }
+    c->proofs.push_back(*proof);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Contribution> DecodeContribution(absl::string_view body, const KnownKeys* known) {
@@ -292,20 +336,28 @@ absl::StatusOr<Contribution> DecodeContribution(absl::string_view body, const Kn
                                FixedBytes<kRoundDigestBytes>(in.getRoundDigest(), "roundDigest"));
         CAIRN_ASSIGN_OR_RETURN(c.cohort_hash,
                                FixedBytes<kCohortHashBytes>(in.getCohortHash(), "cohortHash"));
+        auto words = in.getWords();
         switch (in.getPhase()) {
           case proto::Phase::COUNTS:
             c.phase = Phase::kCounts;
-            break;
+            if (words.size() != 0) {
+              return absl::InvalidArgumentError("words: a counts contribution carries none");
+            }
+            CAIRN_RETURN_IF_ERROR(GetCounts(in, &c));
+            return c;
           case proto::Phase::VALUES:
             c.phase = Phase::kValues;
             break;
           default:
             return absl::InvalidArgumentError("phase: unknown value");
         }
-        auto words = in.getWords();
-        if (words.size() > kMaxRoundCells) {
+        if (in.getCommitments().size() != 0 || in.getProofs().size() != 0) {
           return absl::InvalidArgumentError(
-              absl::StrCat("words: ", words.size(), " words, at most ", kMaxRoundCells));
+              "commitments, proofs: a values contribution carries none");
+        }
+        if (words.size() > kMaxValueWords) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("words: ", words.size(), " words, at most ", kMaxValueWords));
         }
         c.words.reserve(words.size());
         for (uint64_t w : words) c.words.push_back(w);

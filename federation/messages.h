@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "base/time.h"
+#include "crypto/bit_commitment.h"
 #include "crypto/identity.h"
 #include "crypto/pairwise_mask.h"
 #include "crypto/public_key.h"
@@ -35,8 +36,12 @@
 namespace cairn {
 
 // Largest encoded message a member or requester reads from a peer. The largest honest one is
-// a values request: kMaxRoundCells count words plus per-member overhead.
+// a values request: kMaxRoundCells x kCountCellBytes (20 MiB) plus about 300 bytes per member.
 inline constexpr size_t kMaxMessageBytes = size_t{48} << 20;
+// What one member's count contribution carries per group: a commitment and a bit proof.
+inline constexpr size_t kCountCellBytes = kPointBytes + kBitProofBytes;
+// Words of a values contribution: the canary and, per group, two components of four limbs.
+inline constexpr size_t kMaxValueWords = 3 + kMaxGroups * 2 * kLimbs;
 
 inline constexpr size_t kRoundDigestBytes = 32;
 // Names a round: BLAKE2b-256 of the signed proposal body (see DigestProposal).
@@ -69,12 +74,17 @@ struct Announcement {
   std::vector<PublicKey> cohort{};  // final
 };
 
+// A member's part of one phase. Counts (count_phase.h): the canary's commitment followed by one
+// per group of the key space, and a bit proof per group; no words. Values (tally.h): the masked
+// words; no commitments or proofs.
 struct Contribution {
   RoundDigest round{};
   CohortHash cohort_hash{};
   Phase phase = Phase::kCounts;
   PublicKey member;
-  std::vector<uint64_t> words{};  // masked
+  std::vector<uint64_t> words{};  // values: masked
+  std::vector<RistrettoPoint> commitments{};
+  std::vector<BitProof> proofs{};
 };
 
 struct ValuesRequest {
@@ -118,7 +128,10 @@ absl::StatusOr<Announcement> OpenAnnouncement(const SignedMessage& message,
                                               const KnownKeys* known = nullptr);
 
 SignedMessage SignContribution(const Identity& member, const Contribution& contribution);
-// Verified against the member key the contribution names. At most kMaxRoundCells words.
+// Verified against the member key the contribution names. Decoding checks the shape of the
+// phase (words only, or one more commitment than proofs and nothing else), the bounds
+// (kMaxValueWords; kMaxGroups proofs) and that every scalar of a proof is canonical; whether
+// the commitments are points shows when they are added up (count_phase.h).
 absl::StatusOr<Contribution> OpenContribution(const SignedMessage& message,
                                               const KnownKeys* known = nullptr);
 

@@ -2,11 +2,16 @@
 // another, and malformed bytes from a peer are errors, never crashes.
 #include "federation/messages.h"
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
 #include <random>
 
+#include "crypto/bit_commitment.h"
 #include "federation/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "protocol/federation.capnp.h"
 
 namespace cairn {
 namespace {
@@ -73,6 +78,72 @@ TEST_F(MessagesTest, ContributionsCommitmentsAndAnnouncementsComeBackAsSigned) {
       SignAnnouncement(requester_, Announcement{round, requester_.public_key(), proposal_.cohort}));
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->cohort, proposal_.cohort);
+}
+
+// A counts contribution of two groups: the canary's commitment and two more, two proofs.
+Contribution Counts(const Identity& member, const std::vector<PublicKey>& cohort) {
+  Contribution c{DigestProposal("body"), HashCohort(cohort).value(), Phase::kCounts,
+                 member.public_key()};
+  for (int i = 0; i < 3; ++i) {
+    SecretScalar z;
+    RandomScalar(z.data());
+    c.commitments.push_back(CommitBit(i != 2, z));
+    if (i > 0) c.proofs.push_back(ProveBit(i != 2, z, c.commitments.back(), "context").value());
+  }
+  return c;
+}
+
+absl::Status OpenedWith(const Identity& member, const Contribution& c) {
+  return OpenContribution(SignContribution(member, c)).status();
+}
+
+TEST_F(MessagesTest, ACountsContributionComesBackAsSigned) {
+  const Contribution c = Counts(member_, proposal_.cohort);
+  absl::StatusOr<Contribution> opened =
+      OpenContribution(DecodeSigned(EncodeSigned(SignContribution(member_, c))).value());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->phase, Phase::kCounts);
+  EXPECT_EQ(opened->commitments, c.commitments);
+  ASSERT_EQ(opened->proofs.size(), 2u);
+  EXPECT_TRUE(VerifyBitProof(opened->commitments[1], opened->proofs[0], "context").ok());
+  EXPECT_TRUE(opened->words.empty());
+}
+
+TEST_F(MessagesTest, EachPhaseCarriesOnlyItsOwnFields) {
+  const Contribution counts = Counts(member_, proposal_.cohort);
+  Contribution with_words = counts;
+  with_words.words = {1};
+  EXPECT_THAT(OpenedWith(member_, with_words).message(), HasSubstr("carries none"));
+  Contribution one_proof_short = counts;
+  one_proof_short.proofs.pop_back();
+  EXPECT_THAT(OpenedWith(member_, one_proof_short).message(), HasSubstr("one proof of 128"));
+  Contribution no_canary = counts;
+  no_canary.commitments.clear();
+  no_canary.proofs.clear();
+  EXPECT_EQ(OpenedWith(member_, no_canary).code(), absl::StatusCode::kInvalidArgument);
+  Contribution values_with_commitments = counts;
+  values_with_commitments.phase = Phase::kValues;
+  EXPECT_THAT(OpenedWith(member_, values_with_commitments).message(),
+              HasSubstr("a values contribution carries none"));
+  Contribution non_canonical = counts;
+  non_canonical.proofs[1].s0.fill(0xff);
+  EXPECT_THAT(OpenedWith(member_, non_canonical).message(),
+              HasSubstr("proofs[1]: a scalar of the bit proof is not below the group order"));
+}
+
+TEST_F(MessagesTest, CommitmentsThatAreNotWholePointsAreRejected) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<proto::Contribution>();
+  b.setRoundDigest(kj::heapArray<kj::byte>(32).asPtr());
+  b.setCohortHash(kj::heapArray<kj::byte>(32).asPtr());
+  b.setPhase(proto::Phase::COUNTS);
+  b.setMemberKey(kj::arrayPtr(member_.public_key().bytes().data(), 32));
+  b.initCommitments(33);
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  const std::string body(reinterpret_cast<const char*>(words.asBytes().begin()),
+                         words.asBytes().size());
+  EXPECT_THAT(OpenContribution(SignedMessage{body, std::string(64, 's')}).status().message(),
+              HasSubstr("commitments: 33 bytes is not a whole number of points"));
 }
 
 TEST_F(MessagesTest, ASignatureByAnyoneButTheNamedSignerFails) {

@@ -1,11 +1,15 @@
-// What the requester learns from one member's vector on its own: nothing. The masked vector
-// differs from the member's figures in every word and is uniform over Z/2^64 (a chi-square
-// test that two broken maskings fail). And under a privacy grant every member adds the full
-// noise of its grant, and pays for it from its budget.
+// What the requester learns from one member's messages on its own: nothing. The masked value
+// vector differs from the member's figures in every word and is uniform over Z/2^64, and its
+// count commitments look uniform too (chi-square tests that broken maskings fail). And under a
+// privacy grant every member adds the full noise of its grant, and pays for it from its budget
+// when its count commitments leave, whether or not any figures follow.
 #include <cmath>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/bit_commitment.h"
+#include "crypto/ristretto.h"
+#include "federation/count_phase.h"
 #include "federation/local_figures.h"
 #include "federation/messages.h"
 #include "federation/tally.h"
@@ -61,51 +65,88 @@ double ByteUniformity(const std::vector<uint64_t>& words) {
   return ChiSquarePValue(chi2, 255);
 }
 
+// The bytes of points that can be anything: ristretto255 encodings always have the lowest bit
+// of the first byte and the highest of the last clear, so bytes 1..30 of each.
+std::vector<uint64_t> PointBytes(const std::vector<RistrettoPoint>& points) {
+  std::vector<uint64_t> words;
+  for (const RistrettoPoint& p : points) {
+    for (size_t i = 1; i + 8 <= 31; i += 8) {
+      uint64_t w = 0;
+      for (int b = 0; b < 8; ++b) w |= uint64_t{p[i + b]} << (8 * b);
+      words.push_back(w);
+    }
+  }
+  return words;
+}
+
+// One 1,000-group round for all the masking tests (a round with proofs takes seconds).
 class MaskingTest : public ::testing::Test {
  protected:
-  MaskingTest() : consortium_({5, 3}) {
-    FillAllGroups(consortium_, 1);
+  struct Sent {
+    std::vector<uint64_t> values, plain_values;
+    std::vector<RistrettoPoint> commitments, plain_commitments;
+  };
+
+  static void SetUpTestSuite() {
+    sent_ = new Sent;
+    TestConsortium consortium({5, 3});
+    FillAllGroups(consortium, 1);
     // Keep what member 2 sends in each phase.
-    const PublicKey key = consortium_.member(2).identity.public_key();
-    consortium_.transport().SetAfter(
-        [this, key](FederationCall call, const PublicKey& k, std::string* reply) {
+    const PublicKey key = consortium.member(2).identity.public_key();
+    consortium.transport().SetAfter(
+        [key](FederationCall call, const PublicKey& k, std::string* reply) {
           if (k != key || call == FederationCall::kPropose) return;
           Contribution c = OpenContribution(DecodeSigned(*reply).value()).value();
-          (call == FederationCall::kAnnounce ? sent_counts_ : sent_values_) = c.words;
+          if (call == FederationCall::kAnnounce) {
+            sent_->commitments = c.commitments;
+          } else {
+            sent_->values = c.words;
+          }
         });
-    absl::StatusOr<FederatedResult> result = consortium_.Run(ThousandGroups(consortium_.Cohort()));
-    EXPECT_TRUE(result.ok()) << result.status();
+    absl::StatusOr<FederatedResult> result = consortium.Run(ThousandGroups(consortium.Cohort()));
+    ASSERT_TRUE(result.ok()) << result.status();
     // Member 2's plain figures, as it computed them (exact grant: deterministic).
-    const RoundRequest r = ThousandGroups(consortium_.Cohort());
+    const RoundRequest r = ThousandGroups(consortium.Cohort());
     const KeySpace keys = KeySpace::Make(r.query, r.group_values).value();
     federation_testing::TestRandom unused(0);
     const LocalFigures figures =
         ComputeLocalFigures(r.query, keys, federation_testing::BenchmarkGrant({5, 3}),
-                            consortium_.member(2).data.AsLocalQuery(), unused)
+                            consortium.member(2).data.AsLocalQuery(), unused)
             .value();
     std::vector<size_t> all(keys.size());
     for (size_t g = 0; g < all.size(); ++g) all[g] = g;
-    plain_counts_ = CountVector(figures);
-    plain_values_ = ValueVector(figures, all);
+    sent_->plain_values = ValueVector(figures, all);
+    // Commitments without masks: b·H, the same point wherever the member contributes.
+    for (uint8_t bit : figures.contributes) {
+      sent_->plain_commitments.push_back(bit ? GeneratorH() : IdentityPoint());
+    }
   }
+  static void TearDownTestSuite() { delete sent_; }
 
-  TestConsortium consortium_;
-  std::vector<uint64_t> sent_counts_, sent_values_, plain_counts_, plain_values_;
+  static Sent* sent_;
+  const std::vector<uint64_t>& sent_values_ = sent_->values;
+  const std::vector<uint64_t>& plain_values_ = sent_->plain_values;
+  const std::vector<RistrettoPoint>& sent_commitments_ = sent_->commitments;
+  const std::vector<RistrettoPoint>& plain_commitments_ = sent_->plain_commitments;
 };
+
+MaskingTest::Sent* MaskingTest::sent_ = nullptr;
 
 TEST_F(MaskingTest, WhatAMemberSendsDiffersFromItsFiguresInEveryWord) {
   ASSERT_EQ(sent_values_.size(), plain_values_.size());
   ASSERT_EQ(sent_values_.size(), kCanaryWords + 1000 * kLimbs);
-  ASSERT_EQ(sent_counts_.size(), plain_counts_.size());
+  ASSERT_EQ(sent_commitments_.size(), kCountCanaries + plain_commitments_.size());
   size_t equal = 0;
   for (size_t i = 0; i < sent_values_.size(); ++i) equal += sent_values_[i] == plain_values_[i];
-  for (size_t i = 0; i < sent_counts_.size(); ++i) equal += sent_counts_[i] == plain_counts_[i];
+  for (size_t g = 0; g < plain_commitments_.size(); ++g) {
+    equal += sent_commitments_[kCountCanaries + g] == plain_commitments_[g];
+  }
   EXPECT_EQ(equal, 0u);
 }
 
 TEST_F(MaskingTest, WhatAMemberSendsIsUniformOverTheRing) {
   EXPECT_GT(ByteUniformity(sent_values_), 1e-6);
-  EXPECT_GT(ByteUniformity(sent_counts_), 1e-6);
+  EXPECT_GT(ByteUniformity(PointBytes(sent_commitments_)), 1e-6);
 }
 
 TEST_F(MaskingTest, TheUniformityTestCatchesBrokenMasking) {
@@ -116,6 +157,8 @@ TEST_F(MaskingTest, TheUniformityTestCatchesBrokenMasking) {
     half_masked[i] = plain_values_[i] + ((sent_values_[i] - plain_values_[i]) & 0xffffffffULL);
   }
   EXPECT_LT(ByteUniformity(half_masked), 1e-6);
+  // Commitments without their masks are b·H: one point repeated.
+  EXPECT_LT(ByteUniformity(PointBytes(plain_commitments_)), 1e-6);
 }
 
 // Under a privacy grant: discrete Laplace, scale 200 on each member's sum of each group.
@@ -191,6 +234,41 @@ TEST_F(NoiseTest, AMemberPaysForItsFiguresFromItsBudgetAndStopsWhenItIsUsedUp) {
             absl::StatusCode::kFailedPrecondition);
   ASSERT_FALSE(report.refused.empty());
   EXPECT_THAT(report.refused[0].status.message(), HasSubstr("budget"));
+}
+
+// The count phase spends: each member's commitments say whether its noisy count reaches
+// min_records, so a requester that stops every round after the counts (never asking for the
+// figures) and repeats them to average that noise away pays for each one, and soon runs out.
+class CountPhaseSpendingTest : public NoiseTest {
+ protected:
+  CountPhaseSpendingTest() {
+    consortium_.transport().SetBefore([](FederationCall call, const PublicKey&) {
+      return call == FederationCall::kValues ? absl::UnavailableError("the requester stops here")
+                                             : absl::OkStatus();
+    });
+  }
+  int64_t Spent(int member) {
+    return consortium_.member(member)
+        .steward->gate()
+        .budget()
+        .State(federation_testing::kRequesterName, federation_testing::BenchmarkGrant(Options()),
+               consortium_.now())
+        .spent_micros;
+  }
+  RoundRequest OneGroup() {
+    return federation_testing::QuarterByMonthAndProduct(1, consortium_.Cohort(), 3);
+  }
+};
+
+TEST_F(CountPhaseSpendingTest, ARequesterThatOnlyAsksForTheCountsStillPaysAndRunsOut) {
+  EXPECT_EQ(consortium_.Run(OneGroup()).status().code(), absl::StatusCode::kUnavailable);
+  for (int i = 0; i < consortium_.size(); ++i) EXPECT_EQ(Spent(i), 1'000'000) << "member " << i;
+  RoundReport report;
+  EXPECT_EQ(consortium_.Run(OneGroup(), &report).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(report.refused.size(), 5u);
+  EXPECT_THAT(report.refused[0].status.message(), HasSubstr("budget"));
+  for (int i = 0; i < consortium_.size(); ++i) EXPECT_EQ(Spent(i), 1'000'000) << "member " << i;
 }
 
 }  // namespace

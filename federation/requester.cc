@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "crypto/csprng.h"
+#include "federation/count_phase.h"
 #include "federation/tally.h"
 
 namespace cairn {
@@ -170,13 +171,16 @@ absl::StatusOr<FederatedResult> RunFederatedRound(const Identity& requester,
   CAIRN_ASSIGN_OR_RETURN(
       const std::vector<absl::StatusOr<std::string>> count_replies,
       Call(transport, FederationCall::kAnnounce, cohort, EncodeSigned(result.announcement)));
-  CAIRN_ASSIGN_OR_RETURN(Collected counts, CollectPhase(count_replies, cohort, digest, cohort_hash,
-                                                        FederationCall::kAnnounce, Phase::kCounts,
-                                                        CountWords(keys), &rep));
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> count_sum, AddUp(counts.contributions));
+  CAIRN_ASSIGN_OR_RETURN(
+      Collected counts, CollectPhase(count_replies, cohort, digest, cohort_hash,
+                                     FederationCall::kAnnounce, Phase::kCounts, keys.size(), &rep));
   CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors,
-                         ContributorsFromSum(count_sum, cohort.size(), keys.size()));
+                         OpenCounts(counts.contributions, keys));
   const std::vector<size_t> released = ReleasedGroups(contributors, p.min_contributors);
+  // Everything the result will rest on is checked here, before any member sends figures.
+  CsprngSource unused;  // share 1: nothing is drawn
+  CAIRN_RETURN_IF_ERROR(
+      VerifyCountProofs(counts.contributions, keys, released, 1.0, nullptr, unused).status());
 
   // Step 4: every member gets all counts, checks them, and sends its masked figures.
   const ValuesRequest values_request{digest, counts.messages};

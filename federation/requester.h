@@ -3,8 +3,9 @@
 //   1. Propose: a fresh 32-byte query id; the signed proposal goes to every proposed member.
 //   2. The members that accept form the final cohort (in proposal order); those that refuse or
 //      cannot be reached are left out. Fewer than max(2, min_contributors) -> FailedPrecondition.
-//   3. Announce the final cohort; collect every member's signed, masked count vector, checking
-//      each (signature, round, phase, cohort hash, length) as it arrives.
+//   3. Announce the final cohort; collect every member's signed count commitments, checking
+//      each (signature, round, phase, cohort hash, size) as it arrives; open the contributor
+//      counts and verify every bit proof of the groups that will be released (count_phase.h).
 //   4. Send every member all count contributions; collect the masked value vectors; add up.
 //      The masks cancel: per group, the contributor count, and for groups with at least
 //      min_contributors contributors the exact totals. Nothing else is learnt.
@@ -17,7 +18,8 @@
 // refuses mid-round (the reasons are in the message and the report); Unavailable when members
 // drop out; Unauthenticated when a reply's signature fails, InvalidArgument when a reply is
 // malformed or for another round/phase/cohort, DataLoss when the contributions do not add up
-// (tampering or an inconsistent view of the round): in all of these no result is produced.
+// (tampering, a member that lied about its masks, an inconsistent view of the round),
+// Unauthenticated also when a bit proof does not verify: in all of these no result is produced.
 //
 // Thread-compatible: one round at a time per transport.
 #ifndef CAIRN_FEDERATION_REQUESTER_H_

@@ -43,8 +43,13 @@ inline constexpr size_t kMaxRoundQueryIdBytes = 64;
 inline constexpr size_t kMaxGroups = 65536;            // groups in a key space
 inline constexpr size_t kMaxValuesPerGroupTag = 4096;  // listed values of one grouping tag
 inline constexpr size_t kMaxRoundGroupTags = 8;
-// cohort size x groups: bounds the values request, which carries every member's count vector.
-inline constexpr size_t kMaxRoundCells = size_t{1} << 22;
+// cohort size x groups ("cells"): bounds what one round makes each member receive and compute.
+// The values request carries a commitment and a bit proof per cell (160 bytes: 20 MiB at this
+// bound), and a member adds up every cell's commitment and checks the proofs of its share of
+// them (count_phase.h): at this bound, on the project's machine, about 2 s of additions and,
+// when it verifies everything (small cohorts), about 30 s of proofs. 100 members x 1,000
+// groups (100,000 cells) fit.
+inline constexpr size_t kMaxRoundCells = size_t{1} << 17;
 
 struct Proposal {
   std::string consortium{};

@@ -92,4 +92,23 @@ absl::StatusOr<std::vector<uint64_t>> RoundMasks::Mask(absl::string_view stream_
   return mask;
 }
 
+absl::StatusOr<SecretBytes> RoundMasks::ScalarMask(absl::string_view stream_id,
+                                                   size_t count) const {
+  SecretBytes mask(count * kScalarBytes);
+  for (const Peer& peer : peers_) {
+    CAIRN_ASSIGN_OR_RETURN(const SecretBytes stream,
+                           PairScalarStream(*peer.key, stream_id, cohort_hash_, count));
+    for (size_t i = 0; i < count; ++i) {
+      uint8_t* z = mask.data() + i * kScalarBytes;
+      const uint8_t* r = stream.data() + i * kScalarBytes;
+      if (peer.add) {
+        AddScalars(z, r, z);
+      } else {
+        SubtractScalars(z, r, z);
+      }
+    }
+  }
+  return mask;
+}
+
 }  // namespace cairn

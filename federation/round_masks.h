@@ -3,7 +3,9 @@
 //
 // Mask(stream_id, n) is the member's net mask: for every other member, + the pair's stream if
 // this member's fingerprint is the smaller, - otherwise (crypto/pairwise_mask.h's rule, so it
-// equals CohortMask(self, cohort, stream_id, n)). The streams are bound to the cohort's hash
+// equals CohortMask(self, cohort, stream_id, n)). ScalarMask(stream_id, n) is the same in the
+// scalars mod l of ristretto255 (CohortScalarMask): the masks of the member's commitments
+// (count_phase.h), which sum to 0 over the cohort. The streams are bound to the cohort's hash
 // and to `stream_id`, which the caller derives from the round and phase (StreamId), so two
 // phases, two rounds or two views of a round never share a mask.
 //
@@ -31,6 +33,8 @@
 #include "crypto/identity.h"
 #include "crypto/pairwise_mask.h"
 #include "crypto/public_key.h"
+#include "crypto/ristretto.h"
+#include "crypto/secret.h"
 #include "federation/messages.h"
 
 namespace cairn {
@@ -74,6 +78,9 @@ class RoundMasks {
 
   // The net mask of `count` words for `stream_id`. InvalidArgument as PairMaskStream.
   absl::StatusOr<std::vector<uint64_t>> Mask(absl::string_view stream_id, size_t count) const;
+  // The net mask of `count` scalars (kScalarBytes each) for `stream_id`. InvalidArgument as
+  // PairScalarStream.
+  absl::StatusOr<SecretBytes> ScalarMask(absl::string_view stream_id, size_t count) const;
 
  private:
   struct Peer {

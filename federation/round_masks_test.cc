@@ -43,6 +43,18 @@ TEST_F(RoundMasksTest, TheCohortsMasksCancel) {
   EXPECT_EQ(sum, std::vector<uint64_t>(16, 0));
 }
 
+TEST_F(RoundMasksTest, AMemberScalarMaskIsCryptosAndTheCohortsCancel) {
+  const std::string stream = StreamId(round_, Phase::kCounts);
+  Scalar sum{};
+  for (int i = 0; i < 4; ++i) {
+    const SecretBytes z =
+        RoundMasks::Derive(members_[i], cohort_).value().ScalarMask(stream, 3).value();
+    EXPECT_EQ(z, CohortScalarMask(members_[i], cohort_, stream, 3).value());
+    AddScalars(sum.data(), z.data() + 2 * kScalarBytes, sum.data());
+  }
+  EXPECT_EQ(sum, Scalar{});
+}
+
 TEST_F(RoundMasksTest, StreamsDifferByPhaseTranscriptAndRound) {
   const std::string counts = StreamId(round_, Phase::kCounts);
   EXPECT_NE(counts, StreamId(round_, Phase::kValues));

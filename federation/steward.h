@@ -1,11 +1,19 @@
-// The steward's side of a federated round, as the member sees it: may this requester ask this
-// query in a round of this consortium (Check, at the proposal), and, just before the member's
-// figures leave, the admission of that release (Admit: rate limit, privacy budget, audit and
-// the durable cohort-memory entry, which the daemon writes as one atomic batch so that no
-// figures leave without all of them).
+// The steward's side of a federated round, as the member sees it, in three calls:
+//   Check          at the proposal: may this requester ask this query in a round of this
+//                  consortium? Spends nothing.
+//   Admit          at the announcement, just before the member's count commitments leave: the
+//                  round is counted against the grant's rate limit and, under a privacy block,
+//                  its epsilon is spent, durably with an audit entry. The commitments say,
+//                  per group, whether the member's noisy count reaches min_records; they are
+//                  a release of their own, so they are paid for even if no figures ever follow
+//                  (a requester that stops every round after the counts runs out of budget,
+//                  not the other way round). A round that fails afterwards stays paid for.
+//   RecordRelease  at the values step, just before the member's figures leave: the grant must
+//                  still admit the query (its limits were counted by Admit), and the release is
+//                  recorded durably with its audit entry and the cohort-memory entry, which the
+//                  daemon writes as one atomic batch so that no figures leave without both.
 //
-// PolicySteward implements both over a Policy and a PolicyGate held in memory (tests, bench,
-// and the daemon until it persists them).
+// PolicySteward implements them over a Policy and a PolicyGate held in memory (tests, bench).
 #ifndef CAIRN_FEDERATION_STEWARD_H_
 #define CAIRN_FEDERATION_STEWARD_H_
 
@@ -23,7 +31,8 @@
 
 namespace cairn {
 
-// What a member is about to release in a round, for Admit (and the daemon's audit entry).
+// What a member is about to send into a round, for Admit and RecordRelease (and the daemon's
+// audit entries).
 struct ReleaseNotice {
   std::string requester;  // its roster name: the partner in the policy
   std::string consortium;
@@ -31,7 +40,7 @@ struct ReleaseNotice {
   Query query;
   std::string grant;                // the grant that admitted the round at the proposal
   std::vector<Fingerprint> cohort;  // the final cohort
-  size_t released_groups = 0;
+  size_t released_groups = 0;       // RecordRelease; 0 for Admit
   Timestamp now = 0;
 };
 
@@ -45,9 +54,15 @@ class RoundSteward {
   virtual Decision Check(absl::string_view requester, const Query& query,
                          absl::string_view consortium, Timestamp now) = 0;
 
-  // Admits the release: counts it against the rate limit, spends the budget, and records it
-  // durably with its audit entry. Allowed only if admitted by the grant Check chose.
+  // Admits the round's count phase: counts it against the rate limit, spends the budget, and
+  // records both durably with an audit entry. Allowed only if admitted, with its limits, by
+  // the grant Check chose.
   virtual Decision Admit(const ReleaseNotice& notice) = 0;
+
+  // Records the release of the member's figures durably, with its audit entry and the cohort
+  // memory entry (notice.cohort); spends nothing. Allowed only if the grant Check chose still
+  // admits the query (rate limit and budget aside: Admit counted this round already).
+  virtual Decision RecordRelease(const ReleaseNotice& notice) = 0;
 };
 
 // Over a Policy (replaceable) and a PolicyGate. Thread-compatible: the member calls it under
@@ -65,6 +80,9 @@ class PolicySteward : public RoundSteward {
   }
   Decision Admit(const ReleaseNotice& n) override {
     return gate_.Admit(*policy_, n.requester, n.query, n.now, n.consortium);
+  }
+  Decision RecordRelease(const ReleaseNotice& n) override {
+    return Decide(*policy_, n.requester, n.query, n.now, n.consortium);
   }
 
  private:

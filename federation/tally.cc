@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "federation/count_phase.h"
 
 namespace cairn {
 namespace {
@@ -27,18 +28,8 @@ absl::Status CheckCanary(absl::Span<const uint64_t> sum, size_t members) {
 
 }  // namespace
 
-size_t CountWords(const KeySpace& keys) { return kCanaryWords + keys.size(); }
-
 size_t ValueWords(size_t released_groups, size_t components) {
   return kCanaryWords + released_groups * components * kLimbs;
-}
-
-std::vector<uint64_t> CountVector(const LocalFigures& figures) {
-  std::vector<uint64_t> words;
-  words.reserve(kCanaryWords + figures.contributes.size());
-  AppendCanary(&words);
-  for (uint8_t c : figures.contributes) words.push_back(c);
-  return words;
 }
 
 std::vector<uint64_t> ValueVector(const LocalFigures& figures, absl::Span<const size_t> released) {
@@ -60,7 +51,7 @@ absl::StatusOr<Contribution> OpenMemberContribution(const SignedMessage& message
                                                     const PublicKey& member,
                                                     const RoundDigest& round,
                                                     const CohortHash& cohort_hash, Phase phase,
-                                                    size_t words) {
+                                                    size_t length) {
   const std::string who = member.fingerprint().ToString();
   const KnownKeys expected({member});
   absl::StatusOr<Contribution> c = OpenContribution(message, &expected);
@@ -77,8 +68,14 @@ absl::StatusOr<Contribution> OpenMemberContribution(const SignedMessage& message
   if (c->round != round) return mismatch("belongs to another round");
   if (c->phase != phase) return mismatch("is for the other phase");
   if (c->cohort_hash != cohort_hash) return mismatch("was computed for another cohort");
-  if (c->words.size() != words) {
-    return mismatch(absl::StrCat("has ", c->words.size(), " words, not ", words));
+  if (phase == Phase::kValues && c->words.size() != length) {
+    return mismatch(absl::StrCat("has ", c->words.size(), " words, not ", length));
+  }
+  if (phase == Phase::kCounts && (c->commitments.size() != kCountCanaries + length ||
+                                  c->proofs.size() != length || !c->words.empty())) {
+    return mismatch(absl::StrCat("has ", c->commitments.size(), " commitments and ",
+                                 c->proofs.size(), " proofs, not ", kCountCanaries + length,
+                                 " and ", length));
   }
   return c;
 }
@@ -113,25 +110,6 @@ absl::StatusOr<std::vector<uint64_t>> AddUp(absl::Span<const Contribution> contr
     for (size_t i = 0; i < sum.size(); ++i) sum[i] += c.words[i];
   }
   return sum;
-}
-
-absl::StatusOr<std::vector<uint32_t>> ContributorsFromSum(absl::Span<const uint64_t> sum,
-                                                          size_t members, size_t groups) {
-  if (sum.size() != kCanaryWords + groups) {
-    return absl::InternalError("the count sum does not match the key space");
-  }
-  CAIRN_RETURN_IF_ERROR(CheckCanary(sum, members));
-  std::vector<uint32_t> contributors(groups);
-  for (size_t g = 0; g < groups; ++g) {
-    const uint64_t c = sum[kCanaryWords + g];
-    if (c > members) {
-      return absl::DataLossError(absl::StrCat("the contributions do not add up: group ", g,
-                                              " counts ", c, " contributors in a cohort of ",
-                                              members));
-    }
-    contributors[g] = static_cast<uint32_t>(c);
-  }
-  return contributors;
 }
 
 std::vector<size_t> ReleasedGroups(absl::Span<const uint32_t> contributors,

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "crypto/csprng.h"
+#include "federation/count_phase.h"
 #include "federation/tally.h"
 
 namespace cairn {
@@ -15,7 +17,7 @@ absl::StatusOr<std::vector<Contribution>> OpenPhase(const std::vector<SignedMess
                                                     const std::vector<PublicKey>& cohort,
                                                     const RoundDigest& round,
                                                     const CohortHash& cohort_hash, Phase phase,
-                                                    size_t words) {
+                                                    size_t length) {
   if (messages.size() != cohort.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the result carries ", messages.size(), " ",
                                                    PhaseName(phase), " contributions for ",
@@ -24,7 +26,7 @@ absl::StatusOr<std::vector<Contribution>> OpenPhase(const std::vector<SignedMess
   std::vector<Contribution> out;
   for (size_t i = 0; i < messages.size(); ++i) {
     CAIRN_ASSIGN_OR_RETURN(Contribution c, OpenMemberContribution(messages[i], cohort[i], round,
-                                                                  cohort_hash, phase, words));
+                                                                  cohort_hash, phase, length));
     out.push_back(std::move(c));
   }
   return out;
@@ -76,11 +78,11 @@ absl::Status VerifyFederatedResult(const FederatedResult& result, const Consorti
 
   CAIRN_ASSIGN_OR_RETURN(
       const std::vector<Contribution> counts,
-      OpenPhase(result.counts, a.cohort, digest, cohort_hash, Phase::kCounts, CountWords(keys)));
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint64_t> count_sum, AddUp(counts));
-  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors,
-                         ContributorsFromSum(count_sum, a.cohort.size(), keys.size()));
+      OpenPhase(result.counts, a.cohort, digest, cohort_hash, Phase::kCounts, keys.size()));
+  CAIRN_ASSIGN_OR_RETURN(const std::vector<uint32_t> contributors, OpenCounts(counts, keys));
   const std::vector<size_t> released = ReleasedGroups(contributors, p.min_contributors);
+  CsprngSource unused;  // share 1: nothing is drawn
+  CAIRN_RETURN_IF_ERROR(VerifyCountProofs(counts, keys, released, 1.0, nullptr, unused).status());
   CAIRN_ASSIGN_OR_RETURN(const std::vector<Contribution> values,
                          OpenPhase(result.values, a.cohort, digest, cohort_hash, Phase::kValues,
                                    ValueWords(released.size(), ComponentsOf(p.query).size())));

@@ -188,6 +188,7 @@ struct AuditEntry {
     partnerRevoke @7;
     partnerAllow @8;
     keyRotation @9;
+    federatedCounts @10;
   }
 }
 

@@ -11,6 +11,7 @@ using Kind = proto::AuditEntry::Kind;
 constexpr std::pair<Kind, absl::string_view> kKinds[] = {
     {Kind::QUERY, "query"},
     {Kind::FEDERATED, "federated"},
+    {Kind::FEDERATED_COUNTS, "federated-counts"},
     {Kind::FEDERATED_REQUEST, "federated-request"},
     {Kind::CONSORTIUM_ADD, "consortium-add"},
     {Kind::POLICY_APPLY, "policy-apply"},

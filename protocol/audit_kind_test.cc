@@ -9,7 +9,7 @@ using Kind = proto::AuditEntry::Kind;
 
 TEST(AuditKindTest, EveryKnownKindReadsBackAsItsStoredText) {
   for (absl::string_view text : {"query", "federated", "federated-request", "consortium-add",
-                                 "policy-apply", "partner-add", "partner-revoke", "partner-allow", "key-rotation"}) {
+                                 "policy-apply", "partner-add", "partner-revoke", "partner-allow", "key-rotation", "federated-counts"}) {
     EXPECT_NE(AuditKindOf(text), Kind::OTHER) << text;
     EXPECT_EQ(AuditKindText(AuditKindOf(text)), text);
   }

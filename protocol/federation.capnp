@@ -54,21 +54,28 @@ struct Announcement {
 }
 
 enum Phase {
-  counts @0;                   # 0/1 per group of the key space: does the member contribute?
+  counts @0;                   # per group of the key space: does the member contribute?
   values @1;                   # fixed-point figures of the released groups
 }
 
 # Step 3 and 4, member -> requester. Label "cairn/federation/contribution/v1".
+# A counts contribution carries commitments and proofs and no words; a values contribution
+# words only (federation/count_phase.h and federation/tally.h).
 struct Contribution {
   roundDigest @0 :Data;
   cohortHash @1 :Data;         # crypto HashCohort of the final cohort, as this member saw it
   phase @2 :Phase;
   memberKey @3 :Data;          # signs this message
-  words @4 :List(UInt64);      # the masked vector, in Z/2^64
+  words @4 :List(UInt64);      # values: the masked vector, in Z/2^64
+  commitments @5 :Data;        # counts: 32-byte ristretto255 points, the canary's and then one
+                               # per group of the key space (crypto/bit_commitment.h)
+  proofs @6 :Data;             # counts: 128-byte proofs that a commitment opens to 0 or 1, one
+                               # per group
 }
 
 # Step 4, requester -> each member of the final cohort: every member's signed count
-# contribution, so that each member computes the contributor counts itself.
+# contribution, so that each member computes the contributor counts itself and checks the
+# proofs of the groups that would be released.
 struct ValuesRequest {
   roundDigest @0 :Data;
   counts @1 :List(Signed);     # Contribution bodies, phase counts, one per cohort member

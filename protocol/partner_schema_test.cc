@@ -6,7 +6,8 @@
 // The federation capability a session hands out (federation.capnp) is walked the same way, with
 // the messages its opaque `Data` carries back: a signed commitment, and a signed contribution
 // whose words are a masked vector over the round's groups (member-level aggregates, each word
-// uniform without every other member's masks).
+// uniform without every other member's masks), or whose commitments and proofs say per group
+// whether the member contributes (hiding commitments, zero-knowledge proofs).
 #include <capnp/schema.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -52,10 +53,12 @@ const std::map<std::string, std::set<std::string>>& Reviewed() {
       {"protocol/federation.capnp:Federation.values$Results", {"contribution"}},
       {"protocol/federation.capnp:Signed", {"body", "signature"}},
       {"protocol/federation.capnp:Commitment", {"roundDigest", "memberKey", "accepted", "reason"}},
-      // `words` is the masked count or value vector over the round's groups (federation/tally.h):
-      // one word per group or limb, never one per record.
+      // `words` is the masked value vector over the released groups (federation/tally.h): one
+      // word per limb, never one per record. `commitments` and `proofs` (count phase,
+      // federation/count_phase.h): per group one Pedersen commitment to the member's contributor
+      // bit, uniform whatever the bit, and one zero-knowledge proof that it is 0 or 1.
       {"protocol/federation.capnp:Contribution",
-       {"roundDigest", "cohortHash", "phase", "memberKey", "words"}},
+       {"roundDigest", "cohortHash", "phase", "memberKey", "words", "commitments", "proofs"}},
   };
   return *reviewed;
 }

@@ -62,6 +62,8 @@ absl::string_view AuditKindName(AuditKind kind) {
       return "query";
     case AuditKind::kFederated:
       return "federated";
+    case AuditKind::kFederatedCounts:
+      return "federated-counts";
     case AuditKind::kFederatedRequest:
       return "federated-request";
     case AuditKind::kPolicyApply:
@@ -81,7 +83,8 @@ absl::string_view AuditKindName(AuditKind kind) {
 }
 
 std::optional<AuditKind> ParseAuditKind(absl::string_view name) {
-  for (AuditKind k : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
+  for (AuditKind k : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedCounts,
+                      AuditKind::kFederatedRequest,
                       AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
                       AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd,
                       AuditKind::kKeyRotation}) {

@@ -45,7 +45,9 @@ std::optional<AuditDecision> ParseAuditDecision(absl::string_view name);
 // a name, once written to a log, must never change meaning.
 enum class AuditKind {
   kQuery,             // "query": a partner's query, answered, refused or failed
-  kFederated,         // "federated": this daemon's part in another member's round
+  kFederated,         // "federated": this daemon's figures in another member's round, or
+                      // its refusal or failure there
+  kFederatedCounts,   // "federated-counts": its contributor commitments sent into a round
   kFederatedRequest,  // "federated-request": a round this daemon ran
   kPolicyApply,       // "policy-apply": a policy version applied
   kPartnerAdd,        // "partner-add": a partner registered

@@ -123,7 +123,8 @@ TEST(AuditEntryTest, DecodeRejectsAnUnknownKind) {
 }
 
 TEST(AuditEntryTest, EveryKindReadsBackUnderItsName) {
-  for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedRequest,
+  for (AuditKind kind : {AuditKind::kQuery, AuditKind::kFederated, AuditKind::kFederatedCounts,
+                         AuditKind::kFederatedRequest,
                          AuditKind::kPolicyApply, AuditKind::kPartnerAdd, AuditKind::kPartnerRevoke,
                          AuditKind::kPartnerAllow, AuditKind::kConsortiumAdd, AuditKind::kKeyRotation}) {
     EXPECT_EQ(ParseAuditKind(AuditKindName(kind)), kind) << AuditKindName(kind);

@@ -369,20 +369,53 @@ RoundVerdict ReleaseGate::AdmitRound(
   if (put.ok()) put = stage(&batch);
   if (!put.ok()) return Refused(put, version);
   AuditEntry entry = audit_->Begin(
-      AuditKind::kFederated, AuditDecision::kAllowed,
+      AuditKind::kFederatedCounts, AuditDecision::kAllowed,
       AuditSubject{release.requester, release.requester_fingerprint, release.round_digest, ""});
   entry.grant = grant.name;
   entry.epsilon_micros = epsilon;
   entry.result_hash = release.release_hash;
   entry.reason = absl::StrCat(
-      "released figures for ", release.released_groups, " groups into round ",
-      HexEncode(release.round_digest), " of consortium ", release.consortium, " (cohort of ",
-      release.cohort_size, ") under grant '", grant.name, "'",
+      "sent its contributor commitments into round ", HexEncode(release.round_digest),
+      " of consortium ", release.consortium, " (cohort of ", release.cohort_size, ") under grant '",
+      grant.name, "'",
       grant.privacy ? absl::StrCat(", with ", DescribeNoise(grant, release.query)) : "");
   absl::StatusOr<AuditLog::Receipt> receipt =
       audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
   if (!receipt.ok()) return Refused(receipt.status(), version);
   staged.Committed();
+  return verdict;
+}
+
+RoundVerdict ReleaseGate::ReleaseRound(
+    const RoundRelease& release, const std::function<absl::Status(rocksdb::WriteBatch*)>& stage) {
+  const uint64_t version = policy_->number();
+  if (absl::Status ready = audit_->Ready(); !ready.ok()) return Refused(ready, version);
+  // The round's rate limit and budget were counted when its counts left (AdmitRound): only the
+  // grant's terms are checked again, in case the policy changed since.
+  const Decision decided = cairn::Decide(policy_->policy(), release.requester, release.query,
+                                         clock_->Now(), release.consortium);
+  if (decided.allowed && decided.grant->name != release.grant) {
+    return Refused(absl::PermissionDeniedError(absl::StrCat(
+                       "the policy changed during the round: grant '", release.grant,
+                       "' no longer admits it (grant '", decided.grant->name, "' would)")),
+                   version);
+  }
+  RoundVerdict verdict = VerdictOf(decided, version);
+  if (!decided.allowed) return verdict;
+  rocksdb::WriteBatch batch;
+  if (absl::Status staged = stage(&batch); !staged.ok()) return Refused(staged, version);
+  AuditEntry entry = audit_->Begin(
+      AuditKind::kFederated, AuditDecision::kAllowed,
+      AuditSubject{release.requester, release.requester_fingerprint, release.round_digest, ""});
+  entry.grant = release.grant;
+  entry.result_hash = release.release_hash;
+  entry.reason =
+      absl::StrCat("released figures for ", release.released_groups, " groups into round ",
+                   HexEncode(release.round_digest), " of consortium ", release.consortium,
+                   " (cohort of ", release.cohort_size, ") under grant '", release.grant, "'");
+  absl::StatusOr<AuditLog::Receipt> receipt =
+      audit_->Append(std::move(entry), &batch, AuditWriter::Durability::kDeferred);
+  if (!receipt.ok()) return Refused(receipt.status(), version);
   CrashAt("after-federated-commit");
   return verdict;
 }

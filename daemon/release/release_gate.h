@@ -117,13 +117,20 @@ class ReleaseGate {
   // spends nothing. Refused while the daemon fails closed.
   RoundVerdict CheckRound(absl::string_view requester, const Query& query,
                           absl::string_view consortium) const;
-  // Admits a member's release: the rate limit and budget of the grant (refused if the policy
-  // now admits the round by another grant, or not at all), then ONE write holding the audit
-  // entry (kind federated, allowed, with the epsilon spent and the release hash), the budget
-  // debit, and whatever `stage` adds to the batch (the cohort memory). When refused, nothing
-  // is written: the caller audits the refusal.
+  // Admits a member's count phase, just before its count commitments leave (what they
+  // reveal is decided from its data, so the round is paid for here): the rate limit and
+  // budget of the grant (refused if the policy now admits the round by another grant, or not
+  // at all), then ONE write, not waiting for the disk, holding the audit entry (kind
+  // federated-counts, with the epsilon spent and the release hash), the debit, and whatever
+  // `stage` adds. When refused, nothing is written: the caller audits the refusal.
   RoundVerdict AdmitRound(const RoundRelease& release,
                           const std::function<absl::Status(rocksdb::WriteBatch*)>& stage);
+  // Records a member's release of its figures, just before they leave: the grant chosen at the
+  // proposal must still admit the query (its limits were counted by AdmitRound), then ONE
+  // write, not waiting for the disk, holding the audit entry (kind federated, with the release
+  // hash) and whatever `stage` adds (the cohort memory). When refused, nothing is written.
+  RoundVerdict ReleaseRound(const RoundRelease& release,
+                            const std::function<absl::Status(rocksdb::WriteBatch*)>& stage);
 
   // For the steward's reads (explanations, budgets).
   const PolicyGate& gate() const { return gate_; }
